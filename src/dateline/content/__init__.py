@@ -1,0 +1,1 @@
+"""Reading sources: files → parsed records (dates, datelines, front matter, digests)."""
