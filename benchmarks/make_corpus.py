@@ -139,7 +139,6 @@ class Lexicon:
     more: str
 
 
-# fmt: off  (word lists read better packed; ruff would put one word per line)
 EN = Lexicon(
     actors=[
         "the regional office",
@@ -460,7 +459,6 @@ ES = Lexicon(
     more=" Más detalles en [{text}]({url}).",
 )
 
-# fmt: on
 
 LEXICONS: dict[str, Lexicon] = {"en": EN, "es": ES}
 
