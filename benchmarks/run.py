@@ -1,0 +1,816 @@
+#!/usr/bin/env python3
+"""Time `dateline build` as whole processes on the synthetic archive (issue 9).
+
+    python benchmarks/run.py [--sizes 1000,4000,20000] [--runs 3] [--peers]
+                             [--out results.md] [--keep DIR] [--dry-run]
+
+Why whole processes: the edit-publish loop the issue cares about is a CI job running
+`dateline build` from scratch, so interpreter start-up, imports and cache loading are
+part of the cost. Each measurement is one untimed warm-up then ``--runs`` timed runs;
+the table shows the median. See benchmarks/README.md for what each measure means and
+how CPU time and peak RSS are obtained.
+
+Everything happens in a scratch work dir (default /tmp/dateline-bench, removed at the
+end unless ``--keep DIR``), never inside the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import make_corpus  # noqa: E402  (a sibling script, not a package)
+
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+MiB = 1024 * 1024
+DEFAULT_WORK = Path("/tmp/dateline-bench")
+EDITED_INDEX = 7  # the article every "edit one" measure touches (the peers' kit uses 7 too)
+
+# Issue 9's targets: measure -> {N: seconds}; peak RSS (all processes) per N in MiB.
+WALL_TARGETS: dict[str, dict[int, float]] = {
+    "cold": {4000: 3.0, 20000: 9.0, 100000: 50.0},
+    "nochange": {4000: 0.4, 20000: 1.2, 100000: 5.0},
+    "edit1": {4000: 0.6, 20000: 1.5, 100000: 6.0},
+    "add1": {4000: 1.5, 20000: 4.0},
+}
+RSS_TARGETS: dict[int, float] = {4000: 200.0, 20000: 600.0, 100000: 2048.0}
+
+LABELS = {
+    "cold": "cold full build (no cache)",
+    "nochange": "rebuild, nothing changed",
+    "edit1": "rebuild, one article body edited",
+    "add1": "rebuild, one newest article added",
+    "template": "rebuild, one template edited",
+    "cold-nosearch": "cold full build, --no-search",
+    "cold-cache": "cold full build, cache on",
+}
+
+
+# --------------------------------------------------------------------------- timing
+
+
+class TreeRssSampler(threading.Thread):
+    """Peak of the summed RSS of every process in the measured session, every 20 ms.
+
+    wait4's ru_maxrss is the largest *single* process (the kernel keeps a max, not a sum,
+    over reaped children), so a build fanned out to a process pool would look small.
+    The command runs in its own session (start_new_session), so every process whose
+    session id equals the leader's pid belongs to it, even pool workers re-parented to
+    init. Summed RSS counts pages shared between a forked parent and its workers once
+    per process, so it errs high, which is the safe side for a memory budget.
+    """
+
+    def __init__(self, sid: int, interval: float = 0.02) -> None:
+        super().__init__(daemon=True)
+        self.sid = sid
+        self.interval = interval
+        self.peak_bytes = 0
+        self.peak_procs = 0
+        self._done = threading.Event()
+
+    def sample(self) -> None:
+        total = 0
+        procs = 0
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = Path(entry.path, "stat").read_bytes()
+            except OSError:
+                continue  # exited between listdir and open
+            # fields after "(comm)": state ppid pgrp session ... rss is field 24 overall
+            rest = stat[stat.rfind(b")") + 2 :].split()
+            if int(rest[3]) != self.sid:
+                continue
+            total += int(rest[21]) * PAGE_SIZE
+            procs += 1
+        if total > self.peak_bytes:
+            self.peak_bytes = total
+        self.peak_procs = max(self.peak_procs, procs)
+
+    def run(self) -> None:
+        while not self._done.is_set():
+            self.sample()
+            self._done.wait(self.interval)
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+
+@dataclass
+class Sample:
+    wall: float
+    cpu: float  # user+sys of the process and every descendant it reaped
+    rss_tree: float  # MiB, peak of the summed RSS of the session (sampled)
+    rss_max1: float  # MiB, wait4 ru_maxrss: the largest single process
+    procs: int
+    rc: int
+
+    @property
+    def rss(self) -> float:
+        """Reported peak: the sampled sum, or the exact single-process peak if higher
+        (a spike shorter than the sampling interval can slip between two samples)."""
+        return max(self.rss_tree, self.rss_max1)
+
+
+class BuildFailed(Exception):
+    def __init__(self, cmd: list[str], rc: int, log: Path) -> None:
+        self.cmd, self.rc, self.log = cmd, rc, log
+        tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+        super().__init__(f"exit {rc}: {' '.join(cmd)}\n{tail}")
+
+
+def run_timed(cmd: list[str], cwd: Path, log: Path, timeout: float) -> Sample:
+    """Run cmd once as a whole process; wall, CPU and peak RSS of its process tree."""
+    os.sync()  # settle write-back from the previous build outside the timing
+    with log.open("wb") as out:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(
+            cmd,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        sampler = TreeRssSampler(p.pid)
+        sampler.start()
+        deadline = t0 + timeout
+        while True:
+            pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                os.killpg(p.pid, signal.SIGKILL)
+                pid, status, ru = os.wait4(p.pid, 0)
+                break
+            time.sleep(0.002)
+        wall = time.perf_counter() - t0
+        sampler.stop()
+    rc = os.waitstatus_to_exitcode(status)
+    p.returncode = rc  # we reaped it ourselves; keep Popen from waiting again
+    if wall > timeout:
+        rc = -signal.SIGKILL
+    return Sample(
+        wall=wall,
+        cpu=ru.ru_utime + ru.ru_stime,
+        rss_tree=sampler.peak_bytes / MiB,
+        rss_max1=ru.ru_maxrss * 1024 / MiB,  # Linux reports KiB
+        procs=sampler.peak_procs,
+        rc=rc,
+    )
+
+
+# ------------------------------------------------------------------------ measures
+
+
+@dataclass
+class Measure:
+    """One row: how to put the site in the right state before each run, and what to run."""
+
+    key: str
+    tool: str
+    n: int
+    cmd: list[str]
+    cwd: Path
+    prepare: Callable[[int], None] = lambda k: None
+    prepare_doc: str = ""
+    setup: Callable[[], None] = lambda: None  # once, untimed, before the warm-up
+    setup_doc: str = ""
+    teardown: Callable[[], None] = lambda: None
+    teardown_doc: str = ""
+    out_dir: Path | None = None
+    check: Callable[[], str | None] = lambda: None  # a warning if the run measured nothing
+
+
+@dataclass
+class Result:
+    measure: Measure
+    samples: list[Sample] = field(default_factory=list)
+    pages: int = 0
+    error: str | None = None
+    warning: str | None = None
+
+    def med(self, attr: str) -> float:
+        return statistics.median(getattr(s, attr) for s in self.samples)
+
+
+def rm(*paths: Path) -> None:
+    for p in paths:
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p)
+        elif p.exists() or p.is_symlink():
+            p.unlink()
+
+
+def count_html(out: Path | None) -> int:
+    if out is None or not out.is_dir():
+        return 0
+    n = 0
+    for _root, _dirs, files in os.walk(out):
+        n += sum(1 for f in files if f.endswith(".html"))
+    return n
+
+
+def pages_mentioning(out: Path, slug: str) -> list[Path]:
+    return [p for p in out.rglob("*.html") if slug in str(p)]
+
+
+def find_default_template(python: Path, name: str = "article.html") -> Path | None:
+    """The default theme's template: the repo's templates/ (editable install) or the
+    installed package's theme/templates/ (wheel install, see pyproject force-include)."""
+    cand = REPO / "templates" / name
+    if cand.is_file():
+        return cand
+    code = (
+        "import importlib.resources as r, dateline;"
+        f"p = r.files('dateline') / 'theme' / 'templates' / {name!r};"
+        "print(p if p.is_file() else '')"
+    )
+    try:
+        out = subprocess.run(
+            [str(python), "-c", code], capture_output=True, text=True, timeout=60
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return Path(out) if out else None
+
+
+@dataclass
+class DatelineInfo:
+    exe: Path
+    ok: bool
+    help: str
+    no_search: bool
+
+
+def probe_dateline(exe: Path) -> DatelineInfo:
+    """`dateline build --help`: does the command exist, and does it know --no-search?"""
+    try:
+        p = subprocess.run(
+            [str(exe), "build", "--help"], capture_output=True, text=True, timeout=120
+        )
+    except (OSError, subprocess.SubprocessError) as e:
+        return DatelineInfo(exe, False, str(e), False)
+    text = p.stdout + p.stderr
+    return DatelineInfo(exe, p.returncode == 0, text, "--no-search" in text)
+
+
+def dateline_measures(
+    n: int,
+    site: Path,
+    info: DatelineInfo,
+    seed: str,
+    langs: list[str],
+    python: Path,
+    skipped: list[str],
+) -> list[Measure]:
+    out = site / "dist"
+    cache = site / ".dateline-cache"
+    build = [str(info.exe), "build", "--site", str(site), "--out", str(out)]
+    content = site / "content"
+    edited = make_corpus.make_article(seed, EDITED_INDEX, langs[EDITED_INDEX % len(langs)])
+    edited_path = content / make_corpus.article_path(edited)
+    added: list[Path] = []
+    override = site / "templates" / "article.html"
+
+    def untimed_build() -> None:
+        subprocess.run(build, cwd=site, check=True, capture_output=True)
+
+    def cold_prep(k: int) -> None:
+        rm(out, cache)
+
+    def edit_prep(k: int) -> None:
+        with edited_path.open("a", encoding="utf-8") as f:
+            f.write(f"\nCorrection {k}: the figures above were updated by the field team.\n")
+
+    def edit_check() -> str | None:
+        hits = pages_mentioning(out, edited.slug)
+        if not any("Correction" in p.read_text(errors="replace") for p in hits):
+            return f"the edit to {edited.slug} does not show in any page named after it"
+        return None
+
+    newest = make_corpus.LAST_DAY  # no corpus article is dated later
+
+    def add_prep(k: int) -> None:
+        a = make_corpus.make_article(seed, n + k, langs[(n + k) % len(langs)])
+        date = newest + dt.timedelta(days=1 + k)
+        slug = f"bench-added-{k:03d}-" + a.slug
+        a = make_corpus.Article(
+            a.i, a.lang, slug, a.title, date, a.country, a.themes, a.summary, a.body, a.words
+        )
+        path = content / make_corpus.article_path(a)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(make_corpus.render(a, len(langs) > 1), encoding="utf-8")
+        added.append(path)
+
+    def add_check() -> str | None:
+        if added and not pages_mentioning(out, added[-1].stem):
+            return (
+                f"no page named after the added article {added[-1].stem} (dated "
+                f"{added[-1].parts[-3]}-{added[-1].parts[-2]}, after the corpus's newest): "
+                "future-dated articles hidden?"
+            )
+        return None
+
+    def add_teardown() -> None:
+        for p in added:
+            rm(p)
+        added.clear()
+        untimed_build()
+
+    template = find_default_template(python)
+    if template is None:
+        skipped.append("template: no default article.html found (repo templates/ or package)")
+
+    def template_setup() -> None:
+        assert template is not None
+        override.parent.mkdir(exist_ok=True)
+        shutil.copyfile(template, override)
+        untimed_build()
+
+    def template_prep(k: int) -> None:
+        with override.open("a", encoding="utf-8") as f:
+            f.write(f"<!-- bench edit {k} -->\n")
+
+    def template_teardown() -> None:
+        rm(override.parent)
+
+    common = {"tool": "dateline", "n": n, "cwd": site, "out_dir": out}
+    ms = [
+        Measure(
+            "cold", cmd=build, prepare=cold_prep, prepare_doc=f"rm -rf {out} {cache}", **common
+        ),
+        Measure("nochange", cmd=build, **common),
+        Measure(
+            "edit1",
+            cmd=build,
+            prepare=edit_prep,
+            check=edit_check,
+            prepare_doc=f"append a 'Correction k' paragraph to {edited_path}",
+            **common,
+        ),
+        Measure(
+            "add1",
+            cmd=build,
+            prepare=add_prep,
+            check=add_check,
+            prepare_doc=f"write a new article dated after {newest} into {content}/YYYY/MM/",
+            teardown=add_teardown,
+            teardown_doc="delete the added articles; untimed build",
+            **common,
+        ),
+    ]
+    if template is not None:
+        ms.append(
+            Measure(
+                "template",
+                cmd=build,
+                prepare=template_prep,
+                setup=template_setup,
+                setup_doc=f"cp {template} {override}; untimed build",
+                prepare_doc=f"append '<!-- bench edit k -->' to {override}",
+                teardown=template_teardown,
+                teardown_doc=f"rm -r {override.parent}",
+                **common,
+            )
+        )
+    if not info.no_search:
+        skipped.append("cold-nosearch: `dateline build --help` does not list --no-search")
+    else:
+        ms.append(
+            Measure(
+                "cold-nosearch",
+                cmd=[*build, "--no-search"],
+                prepare=cold_prep,
+                prepare_doc=f"rm -rf {out} {cache}",
+                **common,
+            )
+        )
+    return ms
+
+
+# --------------------------------------------------------------------------- peers
+
+
+def peer_measures(
+    n: int, work: Path, shared: Path, hugo: str | None, pelican: str | None, dry: bool
+) -> list[Measure]:
+    """Hugo and Pelican on the same corpus, with the shared kit's configurations.
+
+    The sites are laid out by the kit's own make_corpus.py (its hugo/pelican flavors),
+    whose article i is the article i our generator writes for dateline.
+    """
+    ms: list[Measure] = []
+    kit_corpus = shared / "make_corpus.py"
+    if hugo:
+        site = work / "sites" / f"hugo-{n}"
+        if not dry:
+            rm(site)
+            shutil.copytree(shared / "hugo", site)
+            subprocess.run(
+                [
+                    sys.executable,
+                    str(kit_corpus),
+                    str(n),
+                    str(site / "content" / "articles"),
+                    "--flavor",
+                    "hugo",
+                ],
+                check=True,
+            )
+        out = site / "out"
+        cmd = [hugo, "--quiet", "-d", "out"]
+        touched = site / "content" / "articles"
+        common = {"tool": "hugo", "n": n, "cwd": site, "out_dir": out, "cmd": cmd}
+        ms += [
+            Measure(
+                "cold",
+                prepare=lambda k, s=site: rm(s / "out", s / "resources"),
+                prepare_doc=f"rm -rf {out} {site}/resources",
+                **common,
+            ),
+            Measure("nochange", **common),
+            Measure(
+                "edit1",
+                prepare=lambda k, d=touched: append_to_numbered(d, k),
+                prepare_doc=f"append a paragraph to {touched}/*-{EDITED_INDEX:05d}.md",
+                **common,
+            ),
+        ]
+    if pelican:
+        site = work / "sites" / f"pelican-{n}"
+        if not dry:
+            rm(site)
+            shutil.copytree(shared / "pelican", site)
+            subprocess.run(
+                [
+                    sys.executable,
+                    str(kit_corpus),
+                    str(n),
+                    str(site / "content"),
+                    "--flavor",
+                    "pelican",
+                ],
+                check=True,
+            )
+        out = site / "out"
+        plain = [pelican, "content", "-s", "pelicanconf.py", "-o", "out", "-q"]
+        cached = [pelican, "content", "-s", "pelicanconf_cache.py", "-o", "out", "-q"]
+        common = {"tool": "pelican", "n": n, "cwd": site, "out_dir": out}
+        content = site / "content"
+        ms += [
+            Measure(
+                "cold",
+                cmd=plain,
+                prepare=lambda k, s=site: rm(s / "out", s / "cache"),
+                prepare_doc=f"rm -rf {out} {site}/cache",
+                **common,
+            ),
+            Measure(
+                "cold-cache",
+                cmd=cached,
+                prepare=lambda k, s=site: rm(s / "out", s / "cache"),
+                prepare_doc=f"rm -rf {out} {site}/cache",
+                **common,
+            ),
+            Measure("nochange", cmd=cached, **common),
+            Measure(
+                "edit1",
+                cmd=cached,
+                prepare=lambda k, d=content: append_to_numbered(d, k),
+                prepare_doc=f"append a paragraph to {content}/*-{EDITED_INDEX:05d}.md",
+                **common,
+            ),
+        ]
+    return ms
+
+
+def append_to_numbered(folder: Path, k: int) -> None:
+    (path,) = folder.glob(f"*-{EDITED_INDEX:05d}.md")
+    with path.open("a", encoding="utf-8") as f:
+        f.write(f"\nCorrection {k}: the figures above were updated by the field team.\n")
+
+
+# -------------------------------------------------------------------------- running
+
+
+def run_measure(m: Measure, runs: int, warmup: int, logs: Path, timeout: float) -> Result:
+    res = Result(m)
+    log = logs / f"{m.tool}-{m.n}-{m.key}.log"
+    try:
+        m.setup()
+        for i in range(warmup + runs):
+            m.prepare(i)  # i numbers the edits, so every run changes something new
+            s = run_timed(m.cmd, m.cwd, log, timeout)
+            if s.rc != 0:
+                raise BuildFailed(m.cmd, s.rc, log)
+            if i >= warmup:
+                res.samples.append(s)
+        res.pages = count_html(m.out_dir)
+        res.warning = m.check()
+        m.teardown()
+    except BuildFailed as e:
+        res.error = str(e)
+    except (OSError, subprocess.CalledProcessError) as e:
+        res.error = f"{type(e).__name__}: {e}"
+    return res
+
+
+def fmt_target(key: str, n: int, wall: float | None) -> tuple[str, str]:
+    t = WALL_TARGETS.get(key, {}).get(n)
+    if t is None:
+        return "—", ""
+    if wall is None:
+        return f"≤ {t:g}", ""
+    return f"≤ {t:g}", "PASS" if wall <= t else "MISS"
+
+
+def fmt_rss_target(n: int, rss: float | None) -> tuple[str, str]:
+    t = RSS_TARGETS.get(n)
+    if t is None:
+        return "—", ""
+    if rss is None:
+        return f"≤ {t:g}", ""
+    return f"≤ {t:g}", "PASS" if rss <= t else "MISS"
+
+
+def dateline_table(results: list[Result]) -> str:
+    head = (
+        "| measure | N | wall s (median) | min-max | target s | | CPU s | peak RSS MiB "
+        "| target MiB | | procs | pages | pages/s |\n"
+        "|---|---:|---:|---|---:|---|---:|---:|---:|---|---:|---:|---:|\n"
+    )
+    rows = []
+    for r in results:
+        m = r.measure
+        label = LABELS.get(m.key, m.key)
+        if r.error or not r.samples:
+            rows.append(f"| {label} | {m.n} | FAILED | | | | | | | | | | |")
+            continue
+        wall = r.med("wall")
+        walls = [s.wall for s in r.samples]
+        t, verdict = fmt_target(m.key, m.n, wall)
+        rss = max(s.rss for s in r.samples)
+        rt, rverdict = fmt_rss_target(m.n, rss)
+        rows.append(
+            f"| {label} | {m.n} | {wall:.2f} | {min(walls):.2f}-{max(walls):.2f} | {t} "
+            f"| {verdict} | {r.med('cpu'):.2f} | {rss:.0f} | {rt} | {rverdict} "
+            f"| {max(s.procs for s in r.samples)} | {r.pages} | {r.pages / wall:.0f} |"
+        )
+    return head + "\n".join(rows) + "\n"
+
+
+def peer_table(dl: list[Result], peers: list[Result]) -> str:
+    ours = {(r.measure.key, r.measure.n): r for r in dl if r.samples}
+    head = (
+        "| tool | measure | N | wall s (median) | CPU s | peak RSS MiB | pages "
+        "| dateline wall s | dateline / peer |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n"
+    )
+    rows = []
+    for r in peers:
+        m = r.measure
+        label = LABELS.get(m.key, m.key)
+        if r.error or not r.samples:
+            rows.append(f"| {m.tool} | {label} | {m.n} | FAILED | | | | | |")
+            continue
+        wall = r.med("wall")
+        mine = ours.get((m.key if m.key != "cold-cache" else "cold", m.n))
+        mw = mine.med("wall") if mine else None
+        ratio = f"{mw / wall:.2f}" if mw is not None else "—"
+        rows.append(
+            f"| {m.tool} | {label} | {m.n} | {wall:.2f} | {r.med('cpu'):.2f} "
+            f"| {max(s.rss for s in r.samples):.0f} | {r.pages} "
+            f"| {'—' if mw is None else f'{mw:.2f}'} | {ratio} |"
+        )
+    return head + "\n".join(rows) + "\n"
+
+
+def machine() -> dict[str, str]:
+    """What the numbers were measured on, for docs/benchmarks.md."""
+    cpu = "unknown"
+    mem = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+                break
+    except OSError:
+        pass
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+    except OSError:
+        commit = ""
+    return {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu,
+        "nproc": str(os.cpu_count()),
+        "memory": mem,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "dateline commit": commit or "unknown",
+    }
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def parse_sizes(text: str) -> list[int]:
+    return [int(x.replace("_", "")) for x in text.split(",") if x.strip()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    ap.add_argument("--sizes", default="1000,4000,20000", help="comma-separated article counts")
+    ap.add_argument("--runs", type=int, default=3, help="timed runs per measure (median shown)")
+    ap.add_argument("--warmup", type=int, default=1, help="untimed runs before them")
+    ap.add_argument("--peers", action="store_true", help="also time hugo/pelican if found")
+    ap.add_argument("--pelican-venv", type=Path, help="a venv with pelican and markdown")
+    ap.add_argument(
+        "--shared-bench",
+        type=Path,
+        default=REPO.parent / "shared" / "bench",
+        help="the shared peer kit (configs for --peers)",
+    )
+    ap.add_argument("--out", type=Path, help="also write the tables to this Markdown file")
+    ap.add_argument("--json", type=Path, help="write every sample to this JSON file")
+    ap.add_argument("--keep", type=Path, metavar="DIR", help="work in DIR and keep it")
+    ap.add_argument(
+        "--dateline",
+        type=Path,
+        default=Path(sys.prefix) / "bin" / "dateline",
+        help="the dateline executable (default: this interpreter's venv)",
+    )
+    ap.add_argument("--seed", default="dateline-bench-1")
+    ap.add_argument("--langs", default="en")
+    ap.add_argument("--timeout", type=float, default=1800, help="seconds per build")
+    ap.add_argument("--dry-run", action="store_true", help="print what would be timed")
+    args = ap.parse_args(argv)
+
+    sizes = parse_sizes(args.sizes)
+    langs = [x.strip() for x in args.langs.split(",") if x.strip()]
+    work = (args.keep or DEFAULT_WORK).resolve()
+    if work == REPO or REPO in work.parents:
+        ap.error(f"work dir {work} is inside the repository")
+    python = args.dateline.parent / "python"
+
+    info = probe_dateline(args.dateline)
+    print(f"dateline: {args.dateline}  build --help: {'ok' if info.ok else 'FAILED'}")
+    if not info.ok:
+        print("  " + info.help.strip().replace("\n", "\n  "))
+        if not args.dry_run:
+            print("dateline build is not available; nothing to time (try --dry-run)")
+            return 2
+    for flag in ("--site", "--out"):
+        if info.ok and flag not in info.help:
+            print(f"  warning: `dateline build --help` does not mention {flag}")
+    print(f"  --no-search: {'known' if info.no_search else 'unknown, search cost not measured'}")
+
+    hugo = pelican = None
+    if args.peers:
+        if not args.shared_bench.is_dir():
+            print(f"peers: skipped, the shared kit {args.shared_bench} is absent")
+        else:
+            hugo = shutil.which("hugo")
+            if args.pelican_venv:
+                cand = args.pelican_venv / "bin" / "pelican"
+                pelican = str(cand) if cand.exists() else None
+            else:
+                pelican = shutil.which("pelican")
+            print(f"peers: hugo={hugo or 'not found'} pelican={pelican or 'not found'}")
+
+    if not args.dry_run:
+        rm(work)
+    logs = work / "logs"
+    if not args.dry_run:
+        logs.mkdir(parents=True)
+
+    all_dl: list[Result] = []
+    all_peers: list[Result] = []
+    for n in sizes:
+        site = work / "sites" / f"dateline-{n}"
+        print(f"\n== N={n}: {site}")
+        if args.dry_run:
+            print(f"  corpus: make_corpus.py {n} {site} --seed {args.seed} --langs {args.langs}")
+        else:
+            t0 = time.perf_counter()
+            make_corpus.write_site(n, site, args.seed, langs)
+            print(f"  corpus written in {time.perf_counter() - t0:.1f} s")
+        skipped: list[str] = []
+        measures = dateline_measures(n, site, info, args.seed, langs, python, skipped)
+        for why in skipped:
+            print(f"  [dateline] skipped {why}")
+        if args.peers and args.shared_bench.is_dir():
+            measures += peer_measures(n, work, args.shared_bench, hugo, pelican, args.dry_run)
+        for m in measures:
+            tag = f"[{m.tool} {m.key}]"
+            if args.dry_run:
+                if m.setup_doc:
+                    print(f"  {tag} once, untimed: {m.setup_doc}")
+                print(f"  {tag} {args.warmup} warm-up + {args.runs} timed run(s), each:")
+                if m.prepare_doc:
+                    print(f"      untimed: {m.prepare_doc}")
+                print(f"      timed:   (cd {m.cwd} && {' '.join(m.cmd)})")
+                if m.teardown_doc:
+                    print(f"  {tag} after, untimed: {m.teardown_doc}")
+                continue
+            r = run_measure(m, args.runs, args.warmup, logs, args.timeout)
+            (all_dl if m.tool == "dateline" else all_peers).append(r)
+            if r.error:
+                print(f"  {tag} FAILED: {r.error}")
+                if m.tool == "dateline" and m.key == "cold":
+                    print(f"  skipping the other dateline measures at N={n}")
+                    break
+                continue
+            ws = ", ".join(f"{s.wall:.2f}" for s in r.samples)
+            print(
+                f"  {tag} wall {r.med('wall'):.2f} s ({ws}), cpu {r.med('cpu'):.2f} s, "
+                f"peak RSS {max(s.rss for s in r.samples):.0f} MiB, {r.pages} pages"
+            )
+            if r.warning:
+                print(f"  {tag} warning: {r.warning}")
+    if args.dry_run:
+        return 0
+
+    text = report(all_dl, all_peers, args, sizes)
+    print("\n" + text)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+    if args.json:
+        dump = [
+            {
+                "tool": r.measure.tool,
+                "measure": r.measure.key,
+                "n": r.measure.n,
+                "pages": r.pages,
+                "error": r.error,
+                "warning": r.warning,
+                "samples": [s.__dict__ | {"rss": s.rss} for s in r.samples],
+            }
+            for r in all_dl + all_peers
+        ]
+        args.json.write_text(json.dumps({"machine": machine(), "results": dump}, indent=1))
+    if not args.keep:
+        rm(work)
+    return 1 if any(r.error for r in all_dl) else 0
+
+
+def report(
+    dl: list[Result], peers: list[Result], args: argparse.Namespace, sizes: list[int]
+) -> str:
+    mach = machine()
+    lines = [
+        f"Measured {mach['date']} on {mach['nproc']} x {mach['cpu']}, {mach['memory']} RAM, "
+        f"Linux {mach['kernel']}, Python {mach['python']}, dateline at {mach['dateline commit']}.",
+        f"`benchmarks/run.py --sizes {','.join(map(str, sizes))} --runs {args.runs}` "
+        f"(+{args.warmup} warm-up), langs {args.langs}.",
+        "",
+        dateline_table(dl),
+    ]
+    errors = [r for r in dl + peers if r.error]
+    warnings = [r for r in dl + peers if r.warning]
+    if peers:
+        lines += ["Peers, same corpus, same run:", "", peer_table(dl, peers)]
+    for r in errors:
+        lines += [
+            f"**{r.measure.tool} {r.measure.key} N={r.measure.n} failed**:",
+            "",
+            "```",
+            (r.error or "").strip(),
+            "```",
+            "",
+        ]
+    for r in warnings:
+        lines.append(f"- warning, {r.measure.tool} {r.measure.key} N={r.measure.n}: {r.warning}")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
