@@ -28,9 +28,11 @@ import subprocess
 import sys
 import threading
 import time
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -208,6 +210,7 @@ class Result:
     pages: int = 0
     error: str | None = None
     warning: str | None = None
+    summary: str = ""  # the tool's last output line of the last run (what it rewrote)
 
     def med(self, attr: str) -> float:
         return statistics.median(getattr(s, attr) for s in self.samples)
@@ -232,6 +235,15 @@ def count_html(out: Path | None) -> int:
 
 def pages_mentioning(out: Path, slug: str) -> list[Path]:
     return [p for p in out.rglob("*.html") if slug in str(p)]
+
+
+def site_timezone(site: Path) -> str:
+    """The timezone in dateline.toml (the corpus writes one), UTC if absent."""
+    try:
+        with (site / "dateline.toml").open("rb") as f:
+            return str(tomllib.load(f).get("timezone", "UTC"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return "UTC"
 
 
 def find_default_template(python: Path, name: str = "article.html") -> Path | None:
@@ -308,11 +320,14 @@ def dateline_measures(
             return f"the edit to {edited.slug} does not show in any page named after it"
         return None
 
-    newest = make_corpus.LAST_DAY  # no corpus article is dated later
+    # dateline holds back future-dated articles (unless --drafts), and the corpus runs to
+    # the end of 2026, so "newest" means today in the site's time zone: the newest article
+    # a build publishes, the one an office adds several times a day.
+    newest = dt.datetime.now(ZoneInfo(site_timezone(site))).date()
 
     def add_prep(k: int) -> None:
         a = make_corpus.make_article(seed, n + k, langs[(n + k) % len(langs)])
-        date = newest + dt.timedelta(days=1 + k)
+        date = newest
         slug = f"bench-added-{k:03d}-" + a.slug
         a = make_corpus.Article(
             a.i, a.lang, slug, a.title, date, a.country, a.themes, a.summary, a.body, a.words
@@ -326,8 +341,7 @@ def dateline_measures(
         if added and not pages_mentioning(out, added[-1].stem):
             return (
                 f"no page named after the added article {added[-1].stem} (dated "
-                f"{added[-1].parts[-3]}-{added[-1].parts[-2]}, after the corpus's newest): "
-                "future-dated articles hidden?"
+                f"{added[-1].parts[-3]}-{added[-1].parts[-2]}): was it held back as future?"
             )
         return None
 
@@ -352,7 +366,9 @@ def dateline_measures(
             f.write(f"<!-- bench edit {k} -->\n")
 
     def template_teardown() -> None:
-        rm(override.parent)
+        rm(override)
+        if not any(override.parent.iterdir()):
+            override.parent.rmdir()
 
     common = {"tool": "dateline", "n": n, "cwd": site, "out_dir": out}
     ms = [
@@ -373,7 +389,7 @@ def dateline_measures(
             cmd=build,
             prepare=add_prep,
             check=add_check,
-            prepare_doc=f"write a new article dated after {newest} into {content}/YYYY/MM/",
+            prepare_doc=f"write a new article dated {newest} (today) into {content}/YYYY/MM/",
             teardown=add_teardown,
             teardown_doc="delete the added articles; untimed build",
             **common,
@@ -389,7 +405,7 @@ def dateline_measures(
                 setup_doc=f"cp {template} {override}; untimed build",
                 prepare_doc=f"append '<!-- bench edit k -->' to {override}",
                 teardown=template_teardown,
-                teardown_doc=f"rm -r {override.parent}",
+                teardown_doc=f"rm {override}",
                 **common,
             )
         )
@@ -526,6 +542,8 @@ def run_measure(m: Measure, runs: int, warmup: int, logs: Path, timeout: float) 
             if i >= warmup:
                 res.samples.append(s)
         res.pages = count_html(m.out_dir)
+        lines = log.read_text(errors="replace").strip().splitlines()
+        res.summary = lines[-1].strip() if lines else ""
         res.warning = m.check()
         m.teardown()
     except BuildFailed as e:
@@ -754,6 +772,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"  {tag} wall {r.med('wall'):.2f} s ({ws}), cpu {r.med('cpu'):.2f} s, "
                 f"peak RSS {max(s.rss for s in r.samples):.0f} MiB, {r.pages} pages"
             )
+            if r.summary:
+                print(f"  {tag} last run said: {r.summary}")
             if r.warning:
                 print(f"  {tag} warning: {r.warning}")
     if args.dry_run:
@@ -807,6 +827,11 @@ def report(
             "```",
             "",
         ]
+    said = [r for r in dl if r.summary]
+    if said:
+        lines += ["What dateline said about its last timed run of each measure:", ""]
+        lines += [f"- {r.measure.key}, N={r.measure.n}: `{r.summary}`" for r in said]
+        lines.append("")
     for r in warnings:
         lines.append(f"- warning, {r.measure.tool} {r.measure.key} N={r.measure.n}: {r.warning}")
     return "\n".join(lines) + "\n"
