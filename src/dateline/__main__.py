@@ -1,0 +1,5 @@
+"""`python -m dateline`."""
+
+from dateline.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,136 @@
+"""The `dateline` command: a thin layer that parses arguments, calls a stage, prints.
+
+Exit status: 0 success, 1 content or build errors, 2 usage errors, 130 on Ctrl-C.
+This is the only module (with the preview server) that prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from dateline import __version__
+from dateline.build import build_site
+from dateline.errors import DatelineError, Diagnostic
+from dateline.urls import UnsafePathError
+from dateline.write import OutputError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dateline", description="Build a static website from a news bulletin archive."
+    )
+    parser.add_argument("--version", action="version", version=f"dateline {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    build = commands.add_parser("build", help="build the site into the output folder")
+    add_site_options(build)
+    build.add_argument("--out", type=Path, help="output folder (default: dist/ in the site)")
+    build.add_argument(
+        "--force", action="store_true", help="replace an output folder dateline did not write"
+    )
+    build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build.set_defaults(handler=run_build)
+    return parser
+
+
+def add_site_options(parser: argparse.ArgumentParser) -> None:
+    """Options every command that builds shares."""
+    parser.add_argument(
+        "--site", type=Path, default=Path(), help="the site folder (default: the current folder)"
+    )
+    parser.add_argument(
+        "--base-url", help="override base_url, e.g. https://example.org/news-archive/"
+    )
+    parser.add_argument(
+        "--per-page", type=_positive, help="articles per listing page (overrides per_page)"
+    )
+    parser.add_argument(
+        "--drafts", action="store_true", help="include drafts and future-dated articles"
+    )
+
+
+def site_overrides(args: argparse.Namespace) -> dict[str, object]:
+    return {"base_url": args.base_url, "per_page": args.per_page}
+
+
+def now() -> dt.datetime:
+    """The build clock: only used to hold back future-dated articles."""
+    return dt.datetime.now(dt.UTC)
+
+
+def run_build(args: argparse.Namespace) -> int:
+    try:
+        report = build_site(
+            args.site,
+            now=now(),
+            out_dir=args.out,
+            drafts=args.drafts,
+            force=args.force,
+            overrides=site_overrides(args),
+        )
+    except DatelineError as exc:
+        print_diagnostics(exc.diagnostics)
+        print(
+            f"build failed: {_count(exc.diagnostics)}; the previous output was left as it was",
+            file=sys.stderr,
+        )
+        return 1
+    except (OutputError, UnsafePathError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print_diagnostics(report.diagnostics)
+    out = _display_path(report.out_dir)
+    print(
+        f"built {report.articles} articles, {report.pages} pages into {out}: "
+        f"{len(report.written)} written, {report.unchanged} unchanged, {len(report.removed)} removed "
+        f"in {report.seconds:.2f} s"
+    )
+    if args.strict and report.diagnostics:
+        print(f"--strict: {_count(report.diagnostics)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def print_diagnostics(diagnostics: Sequence[Diagnostic]) -> None:
+    for diagnostic in diagnostics:
+        print(diagnostic, file=sys.stderr)
+
+
+def _count(diagnostics: Sequence[Diagnostic]) -> str:
+    errors = sum(d.is_error for d in diagnostics)
+    warnings = len(diagnostics) - errors
+    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value

@@ -1,0 +1,251 @@
+"""Stage 0: `dateline.toml` → a frozen `SiteConfig`.
+
+The config is typed and closed: an unknown key or a value of the wrong type is
+an error that names the key, its line and the closest known key, so a typo never
+silently falls back to a default. A site without a config file builds with the
+defaults.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateline.errors import ConfigError, Diagnostic, error
+from dateline.urls import slugify
+
+CONFIG_NAME = "dateline.toml"
+DEFAULT_PERMALINK = "/news/{year}/{month}/{day}/{slug}/"
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeRule:
+    """A theme of the site and the words in a title or lead that imply it."""
+
+    name: str
+    slug: str
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SiteConfig:
+    """Everything the pipeline needs to know about a site, validated."""
+
+    root: Path
+    title: str = "News archive"
+    description: str = ""
+    base_url: str = "/"
+    language: str = "en"
+    timezone: str = "UTC"
+    per_page: int = 10
+    feed_limit: int = 20
+    related: int = 3
+    permalink: str = DEFAULT_PERMALINK
+    organization: str = ""
+    content_dir: str = "content"
+    output_dir: str = "dist"
+    allow_raw_html: bool = True
+    places: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    themes: tuple[ThemeRule, ...] = ()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+# key → (expected python type(s), human description)
+_SCALARS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "title": (str, "a text"),
+    "description": (str, "a text"),
+    "base_url": (str, 'a URL such as "https://example.org/news/"'),
+    "language": (str, 'a language code such as "en"'),
+    "timezone": (str, 'a time zone such as "America/El_Salvador"'),
+    "per_page": (int, "a whole number"),
+    "feed_limit": (int, "a whole number"),
+    "related": (int, "a whole number"),
+    "permalink": (str, 'a pattern such as "/news/{year}/{month}/{day}/{slug}/"'),
+    "organization": (str, "a text"),
+    "content_dir": (str, "a folder name"),
+    "output_dir": (str, "a folder name"),
+    "allow_raw_html": (bool, "true or false"),
+}
+_TABLES = ("places", "themes")
+KNOWN_KEYS = tuple(sorted((*_SCALARS, *_TABLES)))
+_PERMALINK_FIELDS = {"year", "month", "day", "slug", "lang"}
+
+
+def load_config(root: Path, overrides: Mapping[str, object] | None = None) -> SiteConfig:
+    """Read `root/dateline.toml` (if present), apply CLI overrides, validate everything.
+
+    Raises ConfigError listing every problem found.
+    """
+    path = root / CONFIG_NAME
+    text = ""
+    data: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+            data = tomllib.loads(text)
+        except UnicodeDecodeError:
+            raise ConfigError(
+                [error(CONFIG_NAME, None, "the config file is not UTF-8 text")]
+            ) from None
+        except tomllib.TOMLDecodeError as exc:
+            line = _line_from_toml_error(str(exc))
+            raise ConfigError(
+                [error(CONFIG_NAME, line, f"the config file is not valid TOML: {exc}")]
+            ) from None
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            data[key] = value
+    problems: list[Diagnostic] = []
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        where = _key_line(text, key)
+        if key in _SCALARS:
+            expected, description = _SCALARS[key]
+            if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+                problems.append(
+                    error(CONFIG_NAME, where, f"'{key}' must be {description}, not {value!r}")
+                )
+                continue
+            values[key] = value
+        elif key == "places":
+            values[key] = _read_places(value, text, problems)
+        elif key == "themes":
+            values[key] = _read_themes(value, text, problems)
+        else:
+            close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
+            hint = (
+                f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(KNOWN_KEYS)}"
+            )
+            problems.append(error(CONFIG_NAME, where, f"unknown config key '{key}'", hint))
+    problems.extend(_check_values(values, text))
+    if problems:
+        raise ConfigError(problems)
+    return SiteConfig(root=root, **values)
+
+
+def _check_values(values: Mapping[str, Any], text: str) -> list[Diagnostic]:
+    problems: list[Diagnostic] = []
+
+    def bad(key: str, message: str, hint: str | None = None) -> None:
+        problems.append(error(CONFIG_NAME, _key_line(text, key), message, hint))
+
+    for key in ("per_page", "feed_limit"):
+        if key in values and not 1 <= values[key] <= 10_000:
+            bad(key, f"'{key}' must be between 1 and 10000, not {values[key]}")
+    if "related" in values and not 0 <= values["related"] <= 50:
+        bad("related", f"'related' must be between 0 and 50, not {values['related']}")
+    if "timezone" in values:
+        try:
+            ZoneInfo(values["timezone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            bad(
+                "timezone",
+                f"unknown time zone {values['timezone']!r}",
+                'use a name such as "America/Mexico_City" or "UTC"',
+            )
+    if "base_url" in values:
+        parts = urlsplit(values["base_url"])
+        if parts.scheme not in ("", "http", "https") or parts.query or parts.fragment:
+            bad(
+                "base_url",
+                f"'base_url' must be an http(s) URL or a path, not {values['base_url']!r}",
+            )
+    if "permalink" in values:
+        problems.extend(_check_permalink(values["permalink"], _key_line(text, "permalink")))
+    return problems
+
+
+def _check_permalink(pattern: str, line: int | None) -> list[Diagnostic]:
+    fields = set(re.findall(r"{(\w*)}", pattern))
+    hint = 'for example "/news/{year}/{month}/{day}/{slug}/"'
+    if not pattern.startswith("/") or not pattern.endswith("/"):
+        return [error(CONFIG_NAME, line, "'permalink' must start and end with '/'", hint)]
+    if "slug" not in fields:
+        return [error(CONFIG_NAME, line, "'permalink' must contain {slug}", hint)]
+    unknown = fields - _PERMALINK_FIELDS
+    if unknown:
+        return [error(CONFIG_NAME, line, f"'permalink' has unknown fields {sorted(unknown)}", hint)]
+    if ".." in pattern or "\\" in pattern or "//" in pattern:
+        return [error(CONFIG_NAME, line, "'permalink' must not contain '..', '\\' or '//'", hint)]
+    return []
+
+
+def _read_places(value: object, text: str, problems: list[Diagnostic]) -> Mapping[str, str]:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        problems.append(
+            error(
+                CONFIG_NAME,
+                _key_line(text, "places"),
+                '[places] must map place names to country codes, e.g. Tapachula = "MX"',
+            )
+        )
+        return MappingProxyType({})
+    return MappingProxyType(dict(sorted(value.items())))
+
+
+def _read_themes(value: object, text: str, problems: list[Diagnostic]) -> tuple[ThemeRule, ...]:
+    hint = 'e.g. "Trafficking in persons" = ["trafficking", "smuggling"]'
+    if not isinstance(value, dict):
+        problems.append(
+            error(
+                CONFIG_NAME,
+                _key_line(text, "themes"),
+                "[themes] must be a table of theme names",
+                hint,
+            )
+        )
+        return ()
+    rules = []
+    for name, keywords in value.items():
+        if not isinstance(keywords, list) or not all(
+            isinstance(k, str) and k.strip() for k in keywords
+        ):
+            problems.append(
+                error(
+                    CONFIG_NAME,
+                    _key_line(text, name),
+                    f"theme {name!r} must list its keywords as texts",
+                    hint,
+                )
+            )
+            continue
+        if not slugify(name):
+            problems.append(
+                error(
+                    CONFIG_NAME,
+                    _key_line(text, name),
+                    f"theme {name!r} needs letters or digits in its name",
+                )
+            )
+            continue
+        rules.append(
+            ThemeRule(name.strip(), slugify(name), tuple(k.strip().lower() for k in keywords))
+        )
+    return tuple(rules)
+
+
+def _key_line(text: str, key: str) -> int | None:
+    """The first line where `key` is assigned or opens a table; tomllib keeps no positions."""
+    pattern = re.compile(
+        rf'^\s*(?:\[\s*{re.escape(key)}\s*\]|"?{re.escape(key)}"?\s*=)', re.MULTILINE
+    )
+    match = pattern.search(text)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def _line_from_toml_error(message: str) -> int | None:
+    match = re.search(r"line (\d+)", message)
+    return int(match.group(1)) if match else None

@@ -1,0 +1,479 @@
+"""Stage 1: content files → `Article` records, and every problem with its path:line.
+
+Both formats end in the same place: a Markdown file's front matter and body, or
+a digest entry's date, title and lead, become raw fields; `_finish` then reads
+the dateline, resolves countries (front matter → dateline place → title) and
+themes (front matter → keyword rules), and fixes the article's URL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from dateline.config import SiteConfig, ThemeRule
+from dateline.content import datelines, dates, digest, frontmatter, sources
+from dateline.content.gazetteer import Gazetteer, load_gazetteer
+from dateline.content.markup import (
+    MarkdownRenderer,
+    first_paragraph_text,
+    paragraphs_html,
+    shorten,
+)
+from dateline.errors import Diagnostic, SourceLocation, error, sorted_diagnostics, warning
+from dateline.model import Article
+from dateline.urls import UnsafePathError, check_site_path, slugify
+
+KNOWN_FIELDS = (
+    "title", "date", "updated", "country", "countries", "themes", "summary", "slug",
+    "place", "draft", "lang", "image", "translation_key", "redirect_from",
+)  # fmt: skip
+SUMMARY_LIMIT = 300
+_UNSAFE_URL = re.compile(r"^\s*(?:javascript|vbscript|data):", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    articles: tuple[Article, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Loader:
+    """What loading needs besides the file: config, gazetteer and a Markdown renderer."""
+
+    config: SiteConfig
+    gazetteer: Gazetteer
+    markdown: MarkdownRenderer
+
+    @classmethod
+    def for_site(cls, config: SiteConfig) -> Loader:
+        return cls(
+            config,
+            load_gazetteer().with_places(config.places),
+            MarkdownRenderer(allow_raw_html=config.allow_raw_html),
+        )
+
+
+@dataclass(slots=True)
+class _Raw:
+    """Fields as read from one source, before the shared resolution steps."""
+
+    path: str
+    line: int
+    text: str
+    title: str
+    date: dt.datetime
+    lead: str  # first paragraph as plain text (the dateline still on it)
+    body_html: str
+    fields: Mapping[str, Any]
+    lines: Mapping[str, int]
+
+
+def load_site(config: SiteConfig) -> LoadResult:
+    """Load every content file of the site; collect all diagnostics, never stop at the first."""
+    paths, problems = sources.discover(config.root, config.content_dir)
+    loader = Loader.for_site(config)
+    articles: list[Article] = []
+    for path in paths:
+        source = sources.read_source(path, config.root)
+        if isinstance(source, Diagnostic):
+            problems.append(source)
+            continue
+        found, found_problems = load_source(source, loader)
+        articles.extend(found)
+        problems.extend(found_problems)
+    problems.extend(_collisions(articles))
+    return LoadResult(
+        tuple(sorted(articles, key=lambda a: a.sort_key)), sorted_diagnostics(problems)
+    )
+
+
+def load_source(
+    source: sources.SourceFile, loader: Loader
+) -> tuple[list[Article], list[Diagnostic]]:
+    """Parse one file in either format."""
+    if source.path.lower().endswith(".txt"):
+        return _load_digest(source, loader)
+    return _load_markdown(source, loader)
+
+
+def _load_digest(
+    source: sources.SourceFile, loader: Loader
+) -> tuple[list[Article], list[Diagnostic]]:
+    tz = loader.config.tz
+    entries, problems = digest.parse_digest(source.text, lambda s: dates.parse_date_line(s, tz=tz))
+    diagnostics = [error(source.path, p.line, p.message, p.hint) for p in problems]
+    if not entries and not problems:
+        diagnostics.append(warning(source.path, None, "the digest has no entries"))
+    articles = []
+    for entry in entries:
+        raw = _Raw(
+            path=source.path, line=entry.line, text=entry.text, title=entry.title, date=entry.date,
+            lead=" ".join(entry.paragraphs[0].split()) if entry.paragraphs else "",
+            body_html="", fields={}, lines={},
+        )  # fmt: skip
+        article, found = _finish(raw, loader, lead_paragraphs=entry.paragraphs)
+        diagnostics.extend(found)
+        if article is not None:
+            articles.append(article)
+    return articles, diagnostics
+
+
+def _load_markdown(
+    source: sources.SourceFile, loader: Loader
+) -> tuple[list[Article], list[Diagnostic]]:
+    path = source.path
+    try:
+        fm = frontmatter.parse_front_matter(source.text)
+    except frontmatter.FrontMatterError as exc:
+        return [], [error(path, exc.line, exc.message, exc.hint)]
+    problems: list[Diagnostic] = []
+    for key in fm.data:
+        if key not in KNOWN_FIELDS:
+            close = difflib.get_close_matches(key, KNOWN_FIELDS, n=1)
+            hint = (
+                f"did you mean '{close[0]}'?"
+                if close
+                else "known fields: " + ", ".join(KNOWN_FIELDS)
+            )
+            problems.append(
+                warning(
+                    path, fm.line_of(key), f"unknown front matter field '{key}' is ignored", hint
+                )
+            )
+    title = _text_field(fm, "title", path, problems, required=True)
+    date = _date_field(fm, "date", path, loader.config, problems, required=True)
+    if title is None or date is None:
+        return [], problems
+    body = fm.body
+    body_html = loader.markdown.convert(body)
+    raw = _Raw(
+        path,
+        1,
+        source.text,
+        title,
+        date,
+        first_paragraph_text(body_html),
+        body_html,
+        fm.data,
+        fm.key_lines,
+    )
+    article, found = _finish(raw, loader, markdown_body=body)
+    return ([article] if article else []), problems + found
+
+
+def _finish(
+    raw: _Raw,
+    loader: Loader,
+    *,
+    lead_paragraphs: tuple[str, ...] | None = None,
+    markdown_body: str | None = None,
+) -> tuple[Article | None, list[Diagnostic]]:
+    """Resolve dateline, countries, themes, summary and URL: the same for both formats."""
+    problems: list[Diagnostic] = []
+    config, gaz, fields = loader.config, loader.gazetteer, raw.fields
+
+    def line_of(key: str) -> int:
+        return raw.lines.get(key, raw.line)
+
+    found_dateline, rest = datelines.split_dateline(raw.lead, gaz)
+    body_html = raw.body_html
+    if lead_paragraphs is not None:
+        shown = list(lead_paragraphs)
+        if found_dateline and shown:
+            shown[0] = rest
+        body_html = paragraphs_html([p for p in shown if p.strip()])
+    elif found_dateline and markdown_body is not None:
+        body_html = loader.markdown.convert(_strip_dateline(markdown_body, found_dateline.raw))
+    lead = rest if found_dateline else raw.lead
+
+    place = _opt_text(fields, "place", raw, problems) or (
+        found_dateline.place if found_dateline else None
+    )
+    countries = _countries(raw, gaz, problems)
+    if countries is None:
+        countries = found_dateline.countries if found_dateline else ()
+        if not countries and place:
+            hit = gaz.lookup(place)
+            countries = (hit.country,) if hit else ()
+        if not countries:
+            countries = gaz.countries_in_title(raw.title)
+    themes = _themes(raw, config.themes, lead, problems)
+    summary = _opt_text(fields, "summary", raw, problems) or shorten(lead, SUMMARY_LIMIT)
+    slug_given = _opt_text(fields, "slug", raw, problems)
+    slug = slugify(slug_given or raw.title)
+    if not slug:
+        problems.append(
+            error(
+                raw.path,
+                line_of("slug" if slug_given else "title"),
+                "the title has no letters or digits to make a URL from",
+                "add 'slug: my-bulletin' to the front matter",
+            )
+        )
+        return None, problems
+    lang = _opt_text(fields, "lang", raw, problems) or config.language
+    path = _permalink(config.permalink, raw.date, slug, lang)
+    try:
+        check_site_path(path)
+    except UnsafePathError as exc:
+        problems.append(error(raw.path, line_of("slug"), f"the article's URL is unsafe: {exc}"))
+        return None, problems
+    draft = fields.get("draft", False)
+    if not isinstance(draft, bool):
+        problems.append(error(raw.path, line_of("draft"), "'draft' must be true or false"))
+        draft = True
+    image = _opt_text(fields, "image", raw, problems)
+    if image and _UNSAFE_URL.match(image):
+        problems.append(
+            error(
+                raw.path,
+                line_of("image"),
+                "'image' must be a web address or a path, not a script URL",
+            )
+        )
+        image = None
+    updated = _date_field_raw(raw, "updated", config, problems)
+    digest_source = f"{raw.path}\n{raw.line}\n{raw.text}"
+    article = Article(
+        source=_loc(raw), digest=hashlib.sha256(digest_source.encode()).hexdigest(), slug=slug,
+        path=path, title=raw.title, date=raw.date, updated=updated, place=place,
+        countries=countries, themes=themes, summary=summary, body_html=body_html, lang=lang,
+        draft=draft, image=image, translation_key=_opt_text(fields, "translation_key", raw, problems),
+        redirect_from=_redirects(raw, problems),
+    )  # fmt: skip
+    return article, problems
+
+
+def _loc(raw: _Raw) -> SourceLocation:
+    return SourceLocation(raw.path, raw.line)
+
+
+def _strip_dateline(body: str, prefix: str) -> str:
+    stripped = body.lstrip()
+    return stripped[len(prefix) :] if stripped.startswith(prefix) else body
+
+
+def _permalink(pattern: str, date: dt.datetime, slug: str, lang: str) -> str:
+    return pattern.format(
+        year=f"{date.year:04d}",
+        month=f"{date.month:02d}",
+        day=f"{date.day:02d}",
+        slug=slug,
+        lang=lang,
+    )
+
+
+def _text_field(
+    fm: frontmatter.FrontMatter, key: str, path: str, problems: list[Diagnostic], *, required: bool
+) -> str | None:
+    value = fm.data.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            problems.append(
+                error(
+                    path,
+                    fm.line_of(key) if key in fm.data else 1,
+                    f"the '{key}' is missing",
+                    f"add a line '{key}: …' to the front matter",
+                )
+            )
+        return None
+    if not isinstance(value, str):
+        problems.append(
+            error(
+                path,
+                fm.line_of(key),
+                f"'{key}' must be a text, not {type(value).__name__} {value!r}",
+                f"put the {key} in quotes",
+            )
+        )
+        return None
+    return " ".join(value.split())
+
+
+def _opt_text(
+    fields: Mapping[str, Any], key: str, raw: _Raw, problems: list[Diagnostic]
+) -> str | None:
+    value = fields.get(key)
+    if value is None:
+        return None
+    if (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and key in ("slug", "translation_key")
+    ):
+        value = str(value)
+    if not isinstance(value, str):
+        problems.append(
+            error(raw.path, raw.lines.get(key, raw.line), f"'{key}' must be a text, not {value!r}")
+        )
+        return None
+    return " ".join(value.split()) or None
+
+
+def _date_field(
+    fm: frontmatter.FrontMatter,
+    key: str,
+    path: str,
+    config: SiteConfig,
+    problems: list[Diagnostic],
+    *,
+    required: bool,
+) -> dt.datetime | None:
+    value = fm.data.get(key)
+    line = fm.line_of(key) if key in fm.data else 1
+    if value is None:
+        if required:
+            problems.append(
+                error(
+                    path,
+                    line,
+                    f"the '{key}' is missing",
+                    f"add a line '{key}: 2018-07-06' to the front matter",
+                )
+            )
+        return None
+    if not isinstance(value, str):
+        problems.append(
+            error(
+                path,
+                line,
+                f"'{key}' must be a date such as 2018-07-06, not {value!r}",
+                "write the date as YYYY-MM-DD",
+            )
+        )
+        return None
+    try:
+        return dates.parse_date(value, tz=config.tz)
+    except dates.DateParseError as exc:
+        problems.append(error(path, line, f"invalid {key} {value!r}: {exc.message}", exc.hint))
+        return None
+
+
+def _date_field_raw(
+    raw: _Raw, key: str, config: SiteConfig, problems: list[Diagnostic]
+) -> dt.datetime | None:
+    if key not in raw.fields:
+        return None
+    fm = frontmatter.FrontMatter(dict(raw.fields), dict(raw.lines), "", 0)
+    return _date_field(fm, key, raw.path, config, problems, required=False)
+
+
+def _as_list(value: Any) -> list[Any] | None:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return value
+    return None
+
+
+def _countries(raw: _Raw, gaz: Gazetteer, problems: list[Diagnostic]) -> tuple[str, ...] | None:
+    """Countries from front matter (None when it names none): codes or names, validated."""
+    values: list[Any] = []
+    for key in ("country", "countries"):
+        if key in raw.fields and raw.fields[key] is not None:
+            items = _as_list(raw.fields[key])
+            if items is None:
+                problems.append(
+                    error(
+                        raw.path,
+                        raw.lines.get(key, raw.line),
+                        f"'{key}' must be a country or a list of countries, e.g. [SV, GT]",
+                    )
+                )
+                continue
+            values.extend(items)
+    if not values:
+        return None
+    codes: list[str] = []
+    for value in values:
+        line = raw.lines.get("countries", raw.lines.get("country", raw.line))
+        code = gaz.country_code(value) if isinstance(value, str) else None
+        if code is None:
+            near = gaz.suggest(str(value))
+            hint = (
+                f"did you mean {', '.join(near)}?"
+                if near
+                else "use an ISO code such as SV or a name such as El Salvador"
+            )
+            problems.append(error(raw.path, line, f"unknown country {value!r}", hint))
+        elif code not in codes:
+            codes.append(code)
+    return tuple(codes)
+
+
+def _themes(
+    raw: _Raw, rules: tuple[ThemeRule, ...], lead: str, problems: list[Diagnostic]
+) -> tuple[str, ...]:
+    if "themes" in raw.fields and raw.fields["themes"] is not None:
+        items = _as_list(raw.fields["themes"])
+        if items is None or not all(isinstance(t, str) and t.strip() for t in items):
+            problems.append(
+                error(
+                    raw.path,
+                    raw.lines.get("themes", raw.line),
+                    "'themes' must be a list of texts, e.g. [Health, Disasters]",
+                )
+            )
+            return ()
+        by_slug = {rule.slug: rule.name for rule in rules}
+        names = [by_slug.get(slugify(t), " ".join(t.split())) for t in items]
+        return tuple(dict.fromkeys(n for n in names if slugify(n)))
+    return match_themes(f"{raw.title}\n{lead}", rules)
+
+
+def match_themes(text: str, rules: Iterable[ThemeRule]) -> tuple[str, ...]:
+    """Themes whose keywords start a word of the text (so 'disaster' finds 'disasters')."""
+    lowered = text.lower()
+    return tuple(
+        rule.name
+        for rule in rules
+        if any(re.search(rf"(?<!\w){re.escape(k)}", lowered) for k in rule.keywords)
+    )
+
+
+def _redirects(raw: _Raw, problems: list[Diagnostic]) -> tuple[str, ...]:
+    value = raw.fields.get("redirect_from")
+    if value is None:
+        return ()
+    items = _as_list(value)
+    good = []
+    for item in items or [None]:
+        try:
+            if not isinstance(item, str):
+                raise UnsafePathError("must be a list of site paths such as /old/url/")
+            path = item if item.endswith("/") or "." in item.rsplit("/", 1)[-1] else item + "/"
+            good.append(check_site_path(path))
+        except UnsafePathError as exc:
+            problems.append(
+                error(raw.path, raw.lines.get("redirect_from", raw.line), f"'redirect_from' {exc}")
+            )
+    return tuple(good)
+
+
+def _collisions(articles: list[Article]) -> list[Diagnostic]:
+    by_path: defaultdict[str, list[Article]] = defaultdict(list)
+    for article in articles:
+        by_path[article.path].append(article)
+    problems = []
+    for path, group in sorted(by_path.items()):
+        if len(group) > 1:
+            others = ", ".join(str(a.source) for a in group)
+            for article in group:
+                problems.append(
+                    error(
+                        article.source.path,
+                        article.source.line,
+                        f"two articles have the same URL {path}: {others}",
+                        "give one of them a different title or a 'slug:'",
+                    )
+                )
+    return problems

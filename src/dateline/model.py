@@ -1,0 +1,143 @@
+"""The records passed between stages: immutable, picklable, no I/O.
+
+Glossary, fixed once: a *taxonomy* is a kind of grouping (country, theme); a
+*term* is one value of it (El Salvador, Health). A *pager* is one page of a
+paginated listing; an *artifact* is one output file to render.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from dateline.errors import SourceLocation
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Article:
+    """One bulletin, parsed and validated, as every later stage sees it."""
+
+    source: SourceLocation
+    digest: str
+    slug: str
+    path: str  # site path of its page, e.g. "/news/2018/07/06/slug/"
+    title: str
+    date: dt.datetime  # timezone-aware
+    updated: dt.datetime | None = None
+    place: str | None = None  # the dateline place as written ("San Salvador")
+    countries: tuple[str, ...] = ()  # ISO 3166-1 alpha-2 codes
+    themes: tuple[str, ...] = ()  # theme display names
+    summary: str = ""  # plain text
+    body_html: str = ""
+    lang: str = "en"
+    draft: bool = False
+    image: str | None = None
+    translation_key: str | None = None
+    redirect_from: tuple[str, ...] = ()
+
+    @property
+    def sort_key(self) -> tuple[float, str, str]:
+        """Newest first, then by path: a total order, so equal dates never shuffle."""
+        return (-self.date.timestamp(), self.path, self.source.path)
+
+
+class TaxonomyKind(enum.Enum):
+    """The two ways the archive groups articles."""
+
+    COUNTRY = "countries"
+    THEME = "themes"
+
+
+REGIONAL = "regional"  # the term slug for articles that name no country
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Term:
+    """One country or theme; `key` is the ISO code or the theme name."""
+
+    kind: TaxonomyKind
+    slug: str
+    name: str
+    key: str
+
+    @property
+    def path(self) -> str:
+        return f"/{self.kind.value}/{self.slug}/"
+
+
+@dataclass(frozen=True, slots=True)
+class TermGroup:
+    """A term and its articles, newest first."""
+
+    term: Term
+    articles: tuple[Article, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MonthGroup:
+    year: int
+    month: int
+    articles: tuple[Article, ...]
+
+    @property
+    def path(self) -> str:
+        return f"/news/{self.year:04d}/{self.month:02d}/"
+
+
+@dataclass(frozen=True, slots=True)
+class YearGroup:
+    year: int
+    months: tuple[MonthGroup, ...]  # newest first
+    articles: tuple[Article, ...]
+
+    @property
+    def path(self) -> str:
+        return f"/news/{self.year:04d}/"
+
+
+@dataclass(frozen=True, slots=True)
+class Archive:
+    """The whole archive, indexed every way the site shows it."""
+
+    articles: tuple[Article, ...]  # newest first
+    countries: tuple[TermGroup, ...]  # by name; "Regional" last
+    themes: tuple[TermGroup, ...]  # by name
+    years: tuple[YearGroup, ...]  # newest first
+    related: Mapping[str, tuple[Article, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )  # article path → related articles
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """One page of a paginated listing; page 1 lives at the listing's own path."""
+
+    number: int
+    count: int
+    items: tuple[Article, ...]
+    path: str
+    first_path: str
+
+    def path_of(self, number: int) -> str:
+        return self.first_path if number == 1 else f"{self.first_path}page/{number}/"
+
+    @property
+    def prev_path(self) -> str | None:
+        return self.path_of(self.number - 1) if self.number > 1 else None
+
+    @property
+    def next_path(self) -> str | None:
+        return self.path_of(self.number + 1) if self.number < self.count else None
+
+
+@dataclass(frozen=True, slots=True)
+class Artifact:
+    """One file to render: where it goes, which template, and exactly what it shows."""
+
+    path: str  # site path
+    template: str
+    context: Mapping[str, object]
+    kind: str  # "article", "index", "term", "archive", ... (for reports and tests)

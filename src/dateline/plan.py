@@ -1,0 +1,98 @@
+"""Stage 3: `Archive` → every output page, before any template runs.
+
+Planning first means URL collisions surface as one complete list and every
+page's inputs are known up front (which is what incremental builds hash).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dateline.config import SiteConfig
+from dateline.errors import Diagnostic, error
+from dateline.model import Archive, Artifact, TaxonomyKind, TermGroup
+from dateline.paginate import paginate
+
+
+def plan_site(
+    archive: Archive, config: SiteConfig
+) -> tuple[tuple[Artifact, ...], tuple[Diagnostic, ...]]:
+    """All pages of the site, and an error for every path two pages would share."""
+    artifacts = (
+        *_index(archive, config),
+        *_articles(archive),
+        *_taxonomy(archive.countries, TaxonomyKind.COUNTRY, config),
+        *_taxonomy(archive.themes, TaxonomyKind.THEME, config),
+        *_archives(archive, config),
+        *_redirects(archive),
+        Artifact("/404.html", "404.html", {}, "404"),
+    )
+    return artifacts, _collisions(artifacts)
+
+
+def _index(archive: Archive, config: SiteConfig) -> Iterator[Artifact]:
+    for pager in paginate(archive.articles, first_path="/", per_page=config.per_page):
+        yield Artifact(pager.path, "index.html", {"pager": pager}, "index")
+
+
+def _articles(archive: Archive) -> Iterator[Artifact]:
+    articles = archive.articles
+    for index, article in enumerate(articles):
+        context = {
+            "article": article,
+            "newer": articles[index - 1] if index > 0 else None,
+            "older": articles[index + 1] if index + 1 < len(articles) else None,
+            "related": archive.related.get(article.path, ()),
+        }
+        yield Artifact(article.path, "article.html", context, "article")
+
+
+def _taxonomy(
+    groups: tuple[TermGroup, ...], kind: TaxonomyKind, config: SiteConfig
+) -> Iterator[Artifact]:
+    yield Artifact(f"/{kind.value}/", "terms.html", {"kind": kind.value, "groups": groups}, "terms")
+    for group in groups:
+        for pager in paginate(group.articles, first_path=group.term.path, per_page=config.per_page):
+            yield Artifact(pager.path, "term.html", {"term": group.term, "pager": pager}, "term")
+
+
+def _archives(archive: Archive, config: SiteConfig) -> Iterator[Artifact]:
+    yield Artifact("/news/", "archive.html", {"years": archive.years}, "archive")
+    for year in archive.years:
+        for pager in paginate(year.articles, first_path=year.path, per_page=config.per_page):
+            yield Artifact(pager.path, "year.html", {"year": year, "pager": pager}, "year")
+        for month in year.months:
+            for pager in paginate(month.articles, first_path=month.path, per_page=config.per_page):
+                yield Artifact(pager.path, "month.html", {"month": month, "pager": pager}, "month")
+
+
+def _redirects(archive: Archive) -> Iterator[Artifact]:
+    for article in archive.articles:
+        for old in article.redirect_from:
+            yield Artifact(old, "redirect.html", {"target": article}, "redirect")
+
+
+def _collisions(artifacts: tuple[Artifact, ...]) -> tuple[Diagnostic, ...]:
+    owners: dict[str, Artifact] = {}
+    problems = []
+    for artifact in artifacts:
+        first = owners.setdefault(artifact.path, artifact)
+        if first is not artifact:
+            problems.append(
+                error(
+                    _origin(artifact),
+                    None,
+                    f"two pages would be written to {artifact.path} ({first.kind} and {artifact.kind})",
+                    "change the slug or the redirect_from of the article",
+                )
+            )
+    return tuple(problems)
+
+
+def _origin(artifact: Artifact) -> str:
+    for key in ("article", "target"):
+        value = artifact.context.get(key)
+        source = getattr(value, "source", None)
+        if source is not None:
+            return str(source)
+    return "dateline.toml"

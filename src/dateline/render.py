@@ -1,0 +1,158 @@
+"""Stage 4: artifacts → bytes, through Jinja with site templates over the default theme.
+
+The environment is built once per build. Template errors become diagnostics
+pointing at the template's file:line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from babel.dates import get_month_names
+from markupsafe import Markup
+
+from dateline.config import SiteConfig
+from dateline.content.dates import format_date
+from dateline.errors import Diagnostic, error
+from dateline.model import Archive, Artifact, TaxonomyKind, Term
+from dateline.theme import theme_templates
+from dateline.urls import base_path
+
+
+@dataclass(frozen=True, slots=True)
+class SiteView:
+    """What every template may know about the site as a whole."""
+
+    title: str
+    description: str
+    base_url: str
+    base_path: str
+    language: str
+    organization: str
+    article_count: int
+
+
+class RenderError(Exception):
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(str(diagnostic))
+        self.diagnostic = diagnostic
+
+
+def template_dirs(config: SiteConfig) -> tuple[Path, ...]:
+    """Site templates first, so a site overrides one file without copying the theme."""
+    site = config.root / "templates"
+    theme = theme_templates()
+    dirs = [site] if site.is_dir() and site.resolve() != theme.resolve() else []
+    return (*dirs, theme)
+
+
+def make_environment(config: SiteConfig, archive: Archive) -> jinja2.Environment:
+    """The Jinja environment for one build."""
+    dirs = template_dirs(config)
+    loader = jinja2.ChoiceLoader(
+        [
+            jinja2.FileSystemLoader([str(d) for d in dirs]),
+            jinja2.PrefixLoader({"theme": jinja2.FileSystemLoader(str(dirs[-1]))}),
+        ]
+    )
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    prefix = base_path(config.base_url)
+    origin = config.base_url[: -len(prefix)] if config.base_url.endswith(prefix) else ""
+    terms: dict[tuple[str, str], Term] = {
+        (g.term.kind.value, g.term.key): g.term for g in (*archive.countries, *archive.themes)
+    }
+    lang = config.language
+
+    def url(path: str) -> str:
+        return prefix + path.lstrip("/")
+
+    def abs_url(path: str) -> str:
+        return origin + url(path)
+
+    def term_for(kind: str, key: str) -> Term:
+        return terms[(kind, key)]
+
+    env.filters.update(
+        url=url,
+        abs_url=abs_url,
+        date=lambda d, lang=lang: format_date(d, lang),
+        isodate=lambda d: d.isoformat(),
+        html=lambda s: Markup(s),  # bodies are rendered by our Markdown stage
+    )
+    env.globals.update(
+        site=SiteView(
+            title=config.title,
+            description=config.description,
+            base_url=config.base_url,
+            base_path=prefix,
+            language=lang,
+            organization=config.organization or config.title,
+            article_count=len(archive.articles),
+        ),
+        term_for=term_for,
+        month_name=lambda n: str(get_month_names("wide", locale=lang)[n]).capitalize(),
+        countries_of=lambda a: (
+            tuple(term_for(TaxonomyKind.COUNTRY.value, c) for c in a.countries)
+            or (term_for(TaxonomyKind.COUNTRY.value, "regional"),)
+        ),
+        themes_of=lambda a: tuple(term_for(TaxonomyKind.THEME.value, t) for t in a.themes),
+    )
+    return env
+
+
+def render_artifact(env: jinja2.Environment, artifact: Artifact) -> bytes:
+    """Render one artifact; raise RenderError with the template's file:line."""
+    try:
+        template = env.get_template(artifact.template)
+        text = template.render(page_path=artifact.path, **artifact.context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise RenderError(
+            error(
+                _template_path(exc.filename, exc.name), exc.lineno, f"template error: {exc.message}"
+            )
+        ) from None
+    except jinja2.TemplateNotFound as exc:
+        raise RenderError(
+            error(
+                f"templates/{artifact.template}",
+                None,
+                f"template not found: {exc.name}",
+                "add it to templates/ or restore the default theme",
+            )
+        ) from None
+    except Exception as exc:  # any runtime error inside a template is the template's fault
+        where, line = _template_frame(exc)
+        raise RenderError(
+            error(where, line, f"template error while rendering {artifact.path}: {exc}")
+        ) from None
+    return text.encode("utf-8")
+
+
+def _template_path(filename: str | None, name: str | None) -> str:
+    if filename:
+        return _short(filename)
+    return f"templates/{name}" if name else "templates"
+
+
+def _template_frame(exc: BaseException) -> tuple[str, int | None]:
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith((".html", ".xml", ".txt", ".json")):
+            return _short(frame.filename), frame.lineno
+    return "templates", None
+
+
+def _short(filename: str) -> str:
+    parts = Path(filename).parts
+    return "/".join(parts[parts.index("templates") :]) if "templates" in parts else filename

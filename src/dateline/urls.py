@@ -1,0 +1,77 @@
+"""Slugs, site paths and output paths: one rule from a URL to the file that serves it.
+
+A site path is the part of a URL after the site's base path, always starting
+with "/" (e.g. "/countries/el-salvador/"). Pages end with "/" and are written to
+"<path>index.html"; other files (feeds, the sitemap) are written at their path.
+Nothing here touches the file system.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_MAX_SLUG = 80
+
+# Characters that look like "/" or "." but are not; NFKD folds most of them,
+# these are the ones it leaves alone.
+_LOOKALIKES = str.maketrans({"\u2215": "/", "\u2044": "/", "\uff0f": "/", "\u2024": "."})
+
+
+class UnsafePathError(ValueError):
+    """A path would leave the output folder or is not a clean site path."""
+
+
+def slugify(text: str, *, max_length: int = _MAX_SLUG) -> str:
+    """Turn any text into a lower-case ASCII slug of letters, digits and single hyphens.
+
+    Accents are folded (``Panamá`` → ``panama``) so URLs survive every host and
+    shell. Long titles are cut at a word boundary. Returns "" when nothing is left.
+    """
+    folded = unicodedata.normalize("NFKD", text.translate(_LOOKALIKES))
+    ascii_text = folded.encode("ascii", "ignore").decode("ascii").lower()
+    slug = _NON_ALNUM.sub("-", ascii_text.replace("'", "")).strip("-")
+    if len(slug) > max_length:
+        cut = slug[: max_length + 1]
+        slug = cut[: cut.rfind("-")] if "-" in cut else slug[:max_length]
+    return slug.strip("-")
+
+
+def check_site_path(path: str) -> str:
+    """Return `path` if it is a clean absolute site path, else raise UnsafePathError.
+
+    Clean means: starts with "/", no "..", ".", empty or hidden segments except
+    the reserved ".dateline", no backslashes, NUL or control characters.
+    """
+    if not path.startswith("/"):
+        raise UnsafePathError(f"site path {path!r} must start with '/'")
+    if any(ch in path for ch in "\\\0") or any(ord(ch) < 32 for ch in path):
+        raise UnsafePathError(f"site path {path!r} contains a backslash or control character")
+    segments = path.strip("/").split("/") if path.strip("/") else []
+    for segment in segments:
+        if segment in ("", ".", "..") or (segment.startswith(".") and segment != ".dateline"):
+            raise UnsafePathError(f"site path {path!r} has an unsafe segment {segment!r}")
+    if posixpath.normpath(path) != path.rstrip("/") and path != "/":
+        raise UnsafePathError(f"site path {path!r} is not normalised")
+    return path
+
+
+def output_path(path: str) -> str:
+    """The file, relative to the output folder, that serves a site path."""
+    check_site_path(path)
+    relative = path.lstrip("/")
+    return relative + "index.html" if path.endswith("/") else relative
+
+
+def base_path(base_url: str) -> str:
+    """The path part of base_url, with one trailing slash ("/" or "/news-archive/")."""
+    path = urlsplit(base_url).path or "/"
+    return path if path.endswith("/") else path + "/"
+
+
+def pager_path(first: str, number: int) -> str:
+    """Site path of page `number` of a listing whose first page is at `first`."""
+    return first if number == 1 else f"{first}page/{number}/"

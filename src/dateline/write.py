@@ -1,0 +1,162 @@
+"""Stage 5: rendered files → the output folder, all at once or not at all.
+
+Everything is written into a staging folder beside the output; files whose
+bytes did not change are hard-linked from the previous build (so they keep
+their mtime and rsync/CDN uploads skip them), and the staging folder replaces
+the output in one step at the end. A failed or killed build therefore leaves
+the previous site complete. Paths are checked so nothing lands outside.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from dateline.urls import UnsafePathError
+
+MANIFEST = ".dateline/manifest.json"
+_RENAME_EXCHANGE = 2
+
+
+@dataclass(frozen=True, slots=True)
+class WriteReport:
+    written: tuple[str, ...]  # new or changed files, relative to the output folder
+    unchanged: int
+    removed: tuple[str, ...]
+
+
+class OutputError(Exception):
+    """The output folder cannot be written safely; the message says why and what to do."""
+
+
+def read_manifest(out_dir: Path) -> dict[str, str]:
+    """File → sha256 of the previous build; empty if absent or unreadable (never trusted blindly)."""
+    try:
+        data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        files = data["files"]
+        if isinstance(files, dict) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in files.items()
+        ):
+            return files
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return {}
+
+
+def check_output_folder(out_dir: Path, *, force: bool) -> None:
+    """Refuse to replace a folder of files dateline did not write (unless forced)."""
+    if out_dir.is_symlink() or (out_dir.exists() and not out_dir.is_dir()):
+        raise OutputError(f"the output {out_dir} is not a folder")
+    if (
+        out_dir.is_dir()
+        and not (out_dir / MANIFEST).is_file()
+        and any(out_dir.iterdir())
+        and not force
+    ):
+        raise OutputError(
+            f"the output folder {out_dir} has files that dateline did not write; "
+            "choose an empty folder with --out, or pass --force to replace it"
+        )
+
+
+def safe_join(base: Path, relative: str) -> Path:
+    """base/relative, refusing anything that could escape base."""
+    parts = relative.split("/")
+    if (
+        not relative
+        or relative.startswith("/")
+        or "\\" in relative
+        or "\0" in relative
+        or ":" in parts[0]
+        or any(p in ("", ".", "..") for p in parts)
+    ):
+        raise UnsafePathError(f"unsafe output path {relative!r}")
+    return base.joinpath(*parts)
+
+
+def write_site(out_dir: Path, files: Iterable[tuple[str, bytes]]) -> WriteReport:
+    """Write every (relative path, bytes) into a fresh copy of the site, then swap it in."""
+    old = read_manifest(out_dir) if out_dir.is_dir() else {}
+    staging = out_dir.with_name(f".{out_dir.name}.staging-{os.getpid()}")
+    remove_tree(staging)
+    staging.mkdir(parents=True)
+    manifest: dict[str, str] = {}
+    written: list[str] = []
+    try:
+        for relative, data in files:
+            if relative in manifest:
+                raise UnsafePathError(f"two outputs share the path {relative!r}")
+            digest = hashlib.sha256(data).hexdigest()
+            manifest[relative] = digest
+            target = safe_join(staging, relative)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            previous = out_dir / relative
+            if old.get(relative) == digest and _link(previous, target):
+                continue
+            target.write_bytes(data)
+            written.append(relative)
+        removed = tuple(sorted(set(old) - set(manifest)))
+        if not written and not removed and old and out_dir.is_dir():
+            remove_tree(staging)
+            return WriteReport((), len(manifest), ())
+        manifest_path = staging / MANIFEST
+        manifest_path.parent.mkdir(parents=True, exist_ok=True)
+        manifest_path.write_text(
+            json.dumps({"version": 1, "files": dict(sorted(manifest.items()))}, indent=0) + "\n",
+            encoding="utf-8",
+        )
+        _swap(staging, out_dir)
+    except BaseException:
+        remove_tree(staging)
+        raise
+    return WriteReport(tuple(sorted(written)), len(manifest) - len(written), removed)
+
+
+def _link(source: Path, target: Path) -> bool:
+    try:
+        os.link(source, target)
+    except OSError:
+        return False
+    return True
+
+
+def _swap(staging: Path, out_dir: Path) -> None:
+    """Put staging in place of out_dir: atomically where the OS can exchange two folders."""
+    if not out_dir.exists():
+        staging.rename(out_dir)
+        return
+    if _exchange(staging, out_dir):
+        remove_tree(staging)  # now holds the previous build
+        return
+    trash = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+    out_dir.rename(trash)
+    staging.rename(out_dir)
+    remove_tree(trash)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    try:
+        libc = ctypes.CDLL(libc_name, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    return bool(result == 0)
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a folder we created (staging or trash); silent if it is gone."""
+    with contextlib.suppress(FileNotFoundError):
+        shutil.rmtree(path)

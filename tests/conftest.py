@@ -1,0 +1,67 @@
+"""Shared fixtures: tiny inline sites built per test, and helpers to read their output."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import textwrap
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from hypothesis import settings
+
+from dateline.build import BuildReport, build_site
+
+REPO = Path(__file__).resolve().parents[1]
+SEED = REPO / "content" / "2018-bulletins.txt"
+NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+settings.register_profile("ci", max_examples=1000, deadline=None, derandomize=True)
+settings.register_profile("dev", max_examples=150, deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") == "true" else "dev")
+
+MakeSite = Callable[[Mapping[str, str]], Path]
+
+
+@pytest.fixture
+def make_site(tmp_path: Path) -> MakeSite:
+    """Write a site from {relative path: text} (text is dedented) and return its root."""
+
+    def make(files: Mapping[str, str]) -> Path:
+        root = tmp_path / "site"
+        root.mkdir(exist_ok=True)
+        for relative, text in files.items():
+            path = root / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return root
+
+    return make
+
+
+def build(root: Path, **kwargs: object) -> BuildReport:
+    """Build with the fixed test clock."""
+    return build_site(root, now=NOW, **kwargs)  # type: ignore[arg-type]
+
+
+def page(out: Path, path: str) -> BeautifulSoup:
+    """Parse the HTML page served at site path `path` of a built site."""
+    file = out / path.lstrip("/")
+    if path.endswith("/"):
+        file = file / "index.html"
+    return BeautifulSoup(file.read_text(encoding="utf-8"), "html.parser")
+
+
+def article_md(title: str, date: str, body: str = "Body text.", **fields: object) -> str:
+    """A Markdown bulletin with front matter."""
+    lines = [
+        "---",
+        f"title: {title!r}".replace("'", '"') if '"' not in title else f"title: '{title}'",
+        f"date: {date}",
+    ]
+    for key, value in fields.items():
+        lines.append(f"{key}: {value}")
+    lines += ["---", "", body, ""]
+    return "\n".join(lines)
