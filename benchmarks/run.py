@@ -43,6 +43,7 @@ import make_corpus  # noqa: E402  (a sibling script, not a package)
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 MiB = 1024 * 1024
 DEFAULT_WORK = Path("/tmp/dateline-bench")
+BLOCK_MAIN = "{% block main %}"
 EDITED_INDEX = 7  # the article every "edit one" measure touches (the peers' kit uses 7 too)
 
 # Issue 9's targets: measure -> {N: seconds}; peak RSS (all processes) per N in MiB.
@@ -233,8 +234,10 @@ def count_html(out: Path | None) -> int:
     return n
 
 
-def pages_mentioning(out: Path, slug: str) -> list[Path]:
-    return [p for p in out.rglob("*.html") if slug in str(p)]
+def count_html_containing(out: Path, needle: str) -> int:
+    """How many pages show an edit: proof that a timed rebuild did the work."""
+    raw = needle.encode()
+    return sum(raw in p.read_bytes() for p in out.rglob("*.html"))
 
 
 def site_timezone(site: Path) -> str:
@@ -303,6 +306,7 @@ def dateline_measures(
     edited_path = content / make_corpus.article_path(edited)
     added: list[Path] = []
     override = site / "templates" / "article.html"
+    last: dict[str, int] = {}  # measure -> number of the latest edit, for the checks
 
     def untimed_build() -> None:
         subprocess.run(build, cwd=site, check=True, capture_output=True)
@@ -311,13 +315,14 @@ def dateline_measures(
         rm(out, cache)
 
     def edit_prep(k: int) -> None:
+        last["edit1"] = k
         with edited_path.open("a", encoding="utf-8") as f:
             f.write(f"\nCorrection {k}: the figures above were updated by the field team.\n")
 
     def edit_check() -> str | None:
-        hits = pages_mentioning(out, edited.slug)
-        if not any("Correction" in p.read_text(errors="replace") for p in hits):
-            return f"the edit to {edited.slug} does not show in any page named after it"
+        needle = f"Correction {last['edit1']}:"
+        if not count_html_containing(out, needle):
+            return f"no page shows the last edit ({needle!r}) to {edited_path.name}"
         return None
 
     # dateline holds back future-dated articles (unless --drafts), and the corpus runs to
@@ -327,10 +332,11 @@ def dateline_measures(
 
     def add_prep(k: int) -> None:
         a = make_corpus.make_article(seed, n + k, langs[(n + k) % len(langs)])
-        date = newest
+        last["add1"] = k
         slug = f"bench-added-{k:03d}-" + a.slug
+        title = f"Bench added {k}: {a.title}"
         a = make_corpus.Article(
-            a.i, a.lang, slug, a.title, date, a.country, a.themes, a.summary, a.body, a.words
+            a.i, a.lang, slug, title, newest, a.country, a.themes, a.summary, a.body, a.words
         )
         path = content / make_corpus.article_path(a)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -338,11 +344,9 @@ def dateline_measures(
         added.append(path)
 
     def add_check() -> str | None:
-        if added and not pages_mentioning(out, added[-1].stem):
-            return (
-                f"no page named after the added article {added[-1].stem} (dated "
-                f"{added[-1].parts[-3]}-{added[-1].parts[-2]}): was it held back as future?"
-            )
+        needle = f"Bench added {last['add1']}:"
+        if not count_html_containing(out, needle):
+            return f"no page shows the added article ({needle!r}, dated {newest}): held back?"
         return None
 
     def add_teardown() -> None:
@@ -355,15 +359,33 @@ def dateline_measures(
     if template is None:
         skipped.append("template: no default article.html found (repo templates/ or package)")
 
+    original: list[str] = []
+
     def template_setup() -> None:
         assert template is not None
         override.parent.mkdir(exist_ok=True)
         shutil.copyfile(template, override)
+        original.append(override.read_text(encoding="utf-8"))
         untimed_build()
 
     def template_prep(k: int) -> None:
-        with override.open("a", encoding="utf-8") as f:
-            f.write(f"<!-- bench edit {k} -->\n")
+        # Text appended after the blocks of a child template ({% extends %}) never reaches
+        # the output, so the comment goes inside the main block when there is one: then
+        # every article page must change, and the check below can tell it did.
+        last["template"] = k
+        text, mark = original[0], f"<!-- bench edit {k} -->"
+        if BLOCK_MAIN in text:
+            text = text.replace(BLOCK_MAIN, BLOCK_MAIN + mark, 1)
+        else:
+            text += mark + "\n"
+        override.write_text(text, encoding="utf-8")
+
+    def template_check() -> str | None:
+        needle = f"<!-- bench edit {last['template']} -->"
+        hits = count_html_containing(out, needle)
+        if hits < n // 2:
+            return f"only {hits} pages show the template edit {needle!r} (expected about {n})"
+        return None
 
     def template_teardown() -> None:
         rm(override)
@@ -401,9 +423,10 @@ def dateline_measures(
                 "template",
                 cmd=build,
                 prepare=template_prep,
+                check=template_check,
                 setup=template_setup,
                 setup_doc=f"cp {template} {override}; untimed build",
-                prepare_doc=f"append '<!-- bench edit k -->' to {override}",
+                prepare_doc=f"put '<!-- bench edit k -->' after {BLOCK_MAIN} in {override}",
                 teardown=template_teardown,
                 teardown_doc=f"rm {override}",
                 **common,
@@ -646,8 +669,13 @@ def machine() -> dict[str, str]:
         ).stdout.strip()
     except OSError:
         commit = ""
+    try:
+        load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        load = "unknown"
     return {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "load": load,
         "cpu": cpu,
         "nproc": str(os.cpu_count()),
         "memory": mem,
@@ -724,6 +752,7 @@ def main(argv: list[str] | None = None) -> int:
                 pelican = shutil.which("pelican")
             print(f"peers: hugo={hugo or 'not found'} pelican={pelican or 'not found'}")
 
+    load_before = machine()["load"]
     if not args.dry_run:
         rm(work)
     logs = work / "logs"
@@ -779,7 +808,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.dry_run:
         return 0
 
-    text = report(all_dl, all_peers, args, sizes)
+    text = report(all_dl, all_peers, args, sizes, load_before)
     print("\n" + text)
     if args.out:
         args.out.write_text(text, encoding="utf-8")
@@ -803,7 +832,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def report(
-    dl: list[Result], peers: list[Result], args: argparse.Namespace, sizes: list[int]
+    dl: list[Result],
+    peers: list[Result],
+    args: argparse.Namespace,
+    sizes: list[int],
+    load_before: str,
 ) -> str:
     mach = machine()
     lines = [
@@ -811,6 +844,8 @@ def report(
         f"Linux {mach['kernel']}, Python {mach['python']}, dateline at {mach['dateline commit']}.",
         f"`benchmarks/run.py --sizes {','.join(map(str, sizes))} --runs {args.runs}` "
         f"(+{args.warmup} warm-up), langs {args.langs}.",
+        f"Load average (1, 5, 15 min) before the run: {load_before}; after: {mach['load']}. "
+        "Wall times on a busy machine stretch; CPU seconds much less.",
         "",
         dateline_table(dl),
     ]

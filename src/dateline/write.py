@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,8 +82,17 @@ def safe_join(base: Path, relative: str) -> Path:
     return base.joinpath(*parts)
 
 
-def write_site(out_dir: Path, files: Iterable[tuple[str, bytes]]) -> WriteReport:
-    """Write every (relative path, bytes) into a fresh copy of the site, then swap it in."""
+def write_site(
+    out_dir: Path,
+    files: Iterable[tuple[str, bytes]],
+    finalize: Callable[[Path], None] | None = None,
+) -> WriteReport:
+    """Write every (relative path, bytes) into a fresh copy of the site, then swap it in.
+
+    `finalize(staging)` runs on the complete staging folder just before the swap (for
+    steps that post-process the whole site, such as a search index); if it raises, the
+    previous output stays.
+    """
     old = read_manifest(out_dir) if out_dir.is_dir() else {}
     staging = out_dir.with_name(f".{out_dir.name}.staging-{os.getpid()}")
     remove_tree(staging)
@@ -107,6 +116,8 @@ def write_site(out_dir: Path, files: Iterable[tuple[str, bytes]]) -> WriteReport
         if not written and not removed and old and out_dir.is_dir():
             remove_tree(staging)
             return WriteReport((), len(manifest), ())
+        if finalize is not None:
+            finalize(staging)
         manifest_path = staging / MANIFEST
         manifest_path.parent.mkdir(parents=True, exist_ok=True)
         manifest_path.write_text(
