@@ -139,7 +139,7 @@ def test_format_date() -> None:
     assert format_date(dt.datetime(2018, 7, 6, 23, tzinfo=TZ), "es") == "6 de julio de 2018"
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.text())
 def test_only_date_parse_error_escapes(text: str) -> None:
     """Whatever the text, the only failure is DateParseError, and results are aware."""
