@@ -182,7 +182,7 @@ def test_iso_round_trip(d: dt.datetime) -> None:
     assert parse_date(d.isoformat(), tz=TZ) == d
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     st.datetimes(
         min_value=dt.datetime(1900, 1, 1),  # noqa: DTZ001
