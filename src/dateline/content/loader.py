@@ -96,19 +96,24 @@ def load_site(config: SiteConfig) -> LoadResult:
 
 
 def load_source(
-    source: sources.SourceFile, loader: Loader
+    source: sources.SourceFile, loader: Loader, *, default_date: dt.datetime | None = None
 ) -> tuple[list[Article], list[Diagnostic]]:
-    """Parse one file in either format."""
+    """Parse one file in either format; `default_date` dates undated digest entries (import)."""
     if source.path.lower().endswith(".txt"):
-        return _load_digest(source, loader)
+        return _load_digest(source, loader, default_date)
     return _load_markdown(source, loader)
 
 
 def _load_digest(
-    source: sources.SourceFile, loader: Loader
+    source: sources.SourceFile, loader: Loader, default_date: dt.datetime | None = None
 ) -> tuple[list[Article], list[Diagnostic]]:
     tz = loader.config.tz
-    entries, problems = digest.parse_digest(source.text, lambda s: dates.parse_date_line(s, tz=tz))
+    entries, problems = digest.parse_digest(
+        source.text,
+        lambda s: dates.parse_date_line(s, tz=tz),
+        country_code=loader.gazetteer.country_code,
+        default_date=default_date,
+    )
     diagnostics = [error(source.path, p.line, p.message, p.hint) for p in problems]
     if not entries and not problems:
         diagnostics.append(warning(source.path, None, "the digest has no entries"))
@@ -117,7 +122,9 @@ def _load_digest(
         raw = _Raw(
             path=source.path, line=entry.line, text=entry.text, title=entry.title, date=entry.date,
             lead=" ".join(entry.paragraphs[0].split()) if entry.paragraphs else "",
-            body_html="", fields={}, lines={},
+            body_html="",
+            fields={"countries": list(entry.countries)} if entry.countries else {},
+            lines={"countries": entry.countries_line} if entry.countries_line else {},
         )  # fmt: skip
         article, found = _finish(raw, loader, lead_paragraphs=entry.paragraphs)
         diagnostics.extend(found)
