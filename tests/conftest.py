@@ -17,6 +17,7 @@ from dateline.build import BuildReport, build_site
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "content" / "2018-bulletins.txt"
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+TEST_BASE_URL = "https://example.org/"
 
 settings.register_profile("ci", max_examples=1000, deadline=None, derandomize=True)
 settings.register_profile("dev", max_examples=150, deadline=None)
@@ -27,11 +28,17 @@ MakeSite = Callable[[Mapping[str, str]], Path]
 
 @pytest.fixture
 def make_site(tmp_path: Path) -> MakeSite:
-    """Write a site from {relative path: text} (text is dedented) and return its root."""
+    """Write a site from {relative path: text} (text is dedented) and return its root.
+
+    A site given no dateline.toml gets one setting only base_url (TEST_BASE_URL),
+    because feeds, sitemaps and canonical links make an absolute base_url required.
+    """
 
     def make(files: Mapping[str, str]) -> Path:
         root = tmp_path / "site"
         root.mkdir(exist_ok=True)
+        if "dateline.toml" not in files and not (root / "dateline.toml").exists():
+            (root / "dateline.toml").write_text(f'base_url = "{TEST_BASE_URL}"\n', encoding="utf-8")
         for relative, text in files.items():
             path = root / relative
             path.parent.mkdir(parents=True, exist_ok=True)

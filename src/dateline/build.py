@@ -17,9 +17,12 @@ from dateline.config import SiteConfig, load_config
 from dateline.content.gazetteer import load_gazetteer
 from dateline.content.loader import load_site
 from dateline.errors import BuildError, Diagnostic, sorted_diagnostics, warning
+from dateline.feeds import plan_feeds
+from dateline.metadata import check_base_url
 from dateline.model import Archive, Artifact
 from dateline.plan import plan_site
 from dateline.render import RenderError, make_environment, render_artifact
+from dateline.sitemap import plan_sitemaps
 from dateline.theme import theme_static
 from dateline.urls import output_path
 from dateline.write import OutputError, check_output_folder, write_site
@@ -58,6 +61,7 @@ def plan_build(
 ) -> SitePlan:
     """Stages 0–3. Raises ConfigError or BuildError (with every content error found)."""
     config = load_config(root, overrides)
+    check_base_url(config)  # feeds, sitemaps and canonical links need an absolute URL
     loaded = load_site(config)
     if any(d.is_error for d in loaded.diagnostics):
         raise BuildError(loaded.diagnostics)
@@ -75,6 +79,8 @@ def plan_build(
         related=config.related,
     )
     artifacts, collisions = plan_site(archive, config)
+    artifacts += plan_feeds(archive, config)
+    artifacts += plan_sitemaps(artifacts, config)
     diagnostics = sorted_diagnostics([*loaded.diagnostics, *notes, *collisions])
     if collisions:
         raise BuildError(diagnostics)

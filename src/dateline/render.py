@@ -17,6 +17,7 @@ from markupsafe import Markup
 from dateline.config import SiteConfig
 from dateline.content.dates import format_date
 from dateline.errors import Diagnostic, error
+from dateline.metadata import install as install_metadata
 from dateline.model import Archive, Artifact, TaxonomyKind, Term
 from dateline.theme import theme_templates
 from dateline.urls import base_path
@@ -109,6 +110,7 @@ def make_environment(config: SiteConfig, archive: Archive) -> jinja2.Environment
         ),
         themes_of=lambda a: tuple(term_for(TaxonomyKind.THEME.value, t) for t in a.themes),
     )
+    install_metadata(env, config)
     return env
 
 
