@@ -24,7 +24,7 @@ from dateline.plan import plan_site
 from dateline.render import RenderError, make_environment, render_artifact
 from dateline.sitemap import plan_sitemaps
 from dateline.theme import theme_static
-from dateline.urls import output_path
+from dateline.urls import UnsafePathError, output_path
 from dateline.write import OutputError, check_output_folder, write_site
 
 
@@ -142,7 +142,18 @@ def static_files(config: SiteConfig) -> Iterator[tuple[str, bytes]]:
             if path.is_file() and not any(part.startswith(".") for part in relative.split("/")):
                 found[relative] = path
     for relative, path in sorted(found.items()):
+        if not _inside(path, (config.root, theme_static())):
+            raise UnsafePathError(
+                f"static/{relative} links to a file outside the site; "
+                "copy the file into static/ instead of linking to it"
+            )
         yield f"static/{relative}", path.read_bytes()
+
+
+def _inside(path: Path, folders: tuple[Path, ...]) -> bool:
+    """True when `path`, links resolved, is inside one of `folders` (never publish /etc/passwd)."""
+    real = path.resolve()
+    return any(real.is_relative_to(folder.resolve()) for folder in folders)
 
 
 def check_out_dir(root: Path, out: Path) -> None:

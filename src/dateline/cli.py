@@ -1,6 +1,8 @@
 """The `dateline` command: a thin layer that parses arguments, calls a stage, prints.
 
-Exit status: 0 success, 1 content or build errors, 2 usage errors, 130 on Ctrl-C.
+Exit status: 0 success; 1 content or build errors, an output that cannot be written
+(read-only, disk full, another build holding its lock); 2 usage errors; 130 on Ctrl-C
+(SIGINT) and 143 on SIGTERM, after removing the half-written staging folder.
 This is the only module (with the preview server) that prints.
 """
 
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,11 +29,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "handler"):
         parser.print_help()
         return 2
+    previous = _catch_sigterm()
     try:
         return int(args.handler(args))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("terminated", file=sys.stderr)
+        return 143
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwinds like Ctrl-C, so `finally` blocks remove the staging folder."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def _catch_sigterm() -> signal._HANDLER | None:
+    """Turn SIGTERM into `Terminated` while a command runs (only possible in the main thread)."""
+    try:
+        return signal.signal(signal.SIGTERM, _raise_terminated)
+    except ValueError:  # not the main thread (e.g. called from a test's worker thread)
+        return None
 
 
 def make_parser() -> argparse.ArgumentParser:

@@ -163,6 +163,26 @@ def _check_values(values: Mapping[str, Any], text: str) -> list[Diagnostic]:
             )
     if "permalink" in values:
         problems.extend(_check_permalink(values["permalink"], _key_line(text, "permalink")))
+    if "language" in values and not re.fullmatch(
+        r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*", values["language"]
+    ):
+        bad(
+            "language",
+            f"'language' must be a language code such as \"en\", not {values['language']!r}",
+        )
+    content = values.get("content_dir")
+    if content is not None and (
+        not content.strip()
+        or Path(content).is_absolute()
+        or ".." in Path(content).parts
+        or "\\" in content
+        or ":" in content
+    ):
+        bad(
+            "content_dir",
+            f"'content_dir' must be a folder inside the site, not {content!r}",
+            'for example "content"',
+        )
     return problems
 
 

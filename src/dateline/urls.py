@@ -8,6 +8,7 @@ Nothing here touches the file system.
 
 from __future__ import annotations
 
+import html
 import posixpath
 import re
 import unicodedata
@@ -19,6 +20,11 @@ _MAX_SLUG = 80
 # Characters that look like "/" or "." but are not; NFKD folds most of them,
 # these are the ones it leaves alone.
 _LOOKALIKES = str.maketrans({"\u2215": "/", "\u2044": "/", "\uff0f": "/", "\u2024": "."})
+# Characters a site path may not contain: separators of any OS and their look-alikes
+# (NFKC folds the full-width forms, these are the rest).
+_PATH_FORBIDDEN = set("\\\0:") | {"\u2215", "\u2044", "\u29f8", "\u2216", "\u29f9", "\u2024", "\u2025", "\u2026", "\ufe52", "\u0338"}  # fmt: skip
+_SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):")
 
 
 class UnsafePathError(ValueError):
@@ -44,19 +50,44 @@ def check_site_path(path: str) -> str:
     """Return `path` if it is a clean absolute site path, else raise UnsafePathError.
 
     Clean means: starts with "/", no "..", ".", empty or hidden segments except
-    the reserved ".dateline", no backslashes, NUL or control characters.
+    the reserved ".dateline", no backslashes, ':', NUL or control characters, and
+    none of those spelled with Unicode look-alikes (full-width '／', '．', …).
     """
     if not path.startswith("/"):
         raise UnsafePathError(f"site path {path!r} must start with '/'")
-    if any(ch in path for ch in "\\\0") or any(ord(ch) < 32 for ch in path):
-        raise UnsafePathError(f"site path {path!r} contains a backslash or control character")
-    segments = path.strip("/").split("/") if path.strip("/") else []
+    folded = unicodedata.normalize("NFKC", path)
+    if any(_forbidden_in_path(ch) for ch in path):
+        raise UnsafePathError(
+            f"site path {path!r} contains a backslash, ':', a control character "
+            "or a look-alike of '/' or '.'"
+        )
+    segments = folded.strip("/").split("/") if folded.strip("/") else []
     for segment in segments:
         if segment in ("", ".", "..") or (segment.startswith(".") and segment != ".dateline"):
             raise UnsafePathError(f"site path {path!r} has an unsafe segment {segment!r}")
     if posixpath.normpath(path) != path.rstrip("/") and path != "/":
         raise UnsafePathError(f"site path {path!r} is not normalised")
     return path
+
+
+def _forbidden_in_path(ch: str) -> bool:
+    if ch in "/.":
+        return False
+    folded = unicodedata.normalize("NFKC", ch)
+    return ord(ch) < 32 or ch in _PATH_FORBIDDEN or any(c in "/.\\:\0" for c in folded)
+
+
+def is_safe_url(url: str) -> bool:
+    """False for a URL a browser would run as script (javascript:, data:, vbscript:, …).
+
+    Checked the way a browser reads it: entities decoded, and tabs, newlines and other
+    control or blank characters removed (`java\tscript:` is `javascript:` to a browser).
+    Relative URLs and http, https, mailto and tel are safe.
+    """
+    text = html.unescape(url)
+    text = "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch)[0] != "C")
+    match = _SCHEME.match(text.lower())
+    return match is None or match.group(1) in _SAFE_SCHEMES
 
 
 def output_path(path: str) -> str:

@@ -5,6 +5,12 @@ bytes did not change are hard-linked from the previous build (so they keep
 their mtime and rsync/CDN uploads skip them), and the staging folder replaces
 the output in one step at the end. A failed or killed build therefore leaves
 the previous site complete. Paths are checked so nothing lands outside.
+
+Faults: a lock file beside the output (`.dist.lock`, held with flock, so the
+kernel releases it even after `kill -9`) keeps two builds from interleaving; the
+holder of the lock removes staging folders left by killed builds; signals are
+held back during the swap; and an OSError (disk full, read-only folder) becomes
+an OutputError that says the previous output is intact.
 """
 
 from __future__ import annotations
@@ -12,11 +18,15 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import errno
 import hashlib
 import json
 import os
+import re
 import shutil
-from collections.abc import Callable, Iterable
+import signal
+import stat
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,8 +101,22 @@ def write_site(
 
     `finalize(staging)` runs on the complete staging folder just before the swap (for
     steps that post-process the whole site, such as a search index); if it raises, the
-    previous output stays.
+    previous output stays. Holds the output's lock throughout (see `output_lock`).
     """
+    check_writable(out_dir)
+    try:
+        with output_lock(out_dir):
+            clean_stale(out_dir)
+            return _write_site_locked(out_dir, files, finalize)
+    except OSError as exc:
+        raise OutputError(describe_os_error(exc, out_dir)) from None
+
+
+def _write_site_locked(
+    out_dir: Path,
+    files: Iterable[tuple[str, bytes]],
+    finalize: Callable[[Path], None] | None = None,
+) -> WriteReport:
     old = read_manifest(out_dir) if out_dir.is_dir() else {}
     staging = out_dir.with_name(f".{out_dir.name}.staging-{os.getpid()}")
     remove_tree(staging)
@@ -132,8 +156,11 @@ def write_site(
 
 
 def _link(source: Path, target: Path) -> bool:
+    """Hard-link a previous output file; never a symlink or other foreign file put into dist/."""
     try:
-        os.link(source, target)
+        if not stat.S_ISREG(os.lstat(source).st_mode):
+            return False
+        os.link(source, target, follow_symlinks=False)
     except OSError:
         return False
     return True
@@ -141,15 +168,16 @@ def _link(source: Path, target: Path) -> bool:
 
 def _swap(staging: Path, out_dir: Path) -> None:
     """Put staging in place of out_dir: atomically where the OS can exchange two folders."""
-    if not out_dir.exists():
+    with _signals_held():
+        if not out_dir.exists():
+            staging.rename(out_dir)
+            return
+        if _exchange(staging, out_dir):
+            remove_tree(staging)  # now holds the previous build
+            return
+        trash = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+        out_dir.rename(trash)
         staging.rename(out_dir)
-        return
-    if _exchange(staging, out_dir):
-        remove_tree(staging)  # now holds the previous build
-        return
-    trash = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-    out_dir.rename(trash)
-    staging.rename(out_dir)
     remove_tree(trash)
 
 
@@ -171,3 +199,103 @@ def remove_tree(path: Path) -> None:
     """Remove a folder we created (staging or trash); silent if it is gone."""
     with contextlib.suppress(FileNotFoundError):
         shutil.rmtree(path)
+
+
+class OutputBusyError(OutputError):
+    """Another build holds the output's lock."""
+
+
+def lock_path(out_dir: Path) -> Path:
+    """The lock file: beside the output, because the output folder itself is swapped."""
+    return out_dir.with_name(f".{out_dir.name}.lock")
+
+
+@contextlib.contextmanager
+def output_lock(out_dir: Path) -> Iterator[None]:
+    """Hold the output's lock, or refuse at once if another build holds it.
+
+    Refusing (rather than waiting) keeps a stuck build visible in CI instead of
+    piling up builds behind it. The lock is an flock, so a killed build never
+    leaves a stale lock behind; where flock is missing (Windows) there is no lock.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    path = lock_path(out_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "another process"
+            raise OutputBusyError(
+                f"another dateline build (process {holder}) is writing to {out_dir}; "
+                "wait for it to finish, then build again"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the flock
+
+
+def clean_stale(out_dir: Path) -> None:
+    """Remove staging and trash folders left by killed builds (call with the lock held).
+
+    If a build was killed between the two renames of the fallback swap, the output is
+    missing and the trash folder holds the previous complete site: put it back.
+    """
+    pattern = re.compile(rf"\.{re.escape(out_dir.name)}\.(staging|old)-\d+")
+    if not out_dir.parent.is_dir():
+        return
+    leftovers = sorted(p for p in out_dir.parent.iterdir() if pattern.fullmatch(p.name))
+    for path in leftovers:
+        if path.name.rsplit(".", 1)[-1].startswith("old-") and not out_dir.exists():
+            path.rename(out_dir)
+        else:
+            remove_tree(path)
+
+
+def check_writable(out_dir: Path) -> None:
+    """Fail before rendering when the output or the folder around it cannot be written."""
+    for folder in (out_dir.parent, out_dir):
+        if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+            raise OutputError(
+                f"cannot write to {folder}: the folder is read-only; the previous output "
+                "was left as it was (hint: make it writable, or choose another --out)"
+            )
+
+
+def describe_os_error(exc: OSError, out_dir: Path) -> str:
+    """A user-facing sentence for a failed write; the staging folder is gone by now."""
+    reasons = {
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is exceeded",
+        errno.EROFS: "the file system is read-only",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+    }
+    reason = reasons.get(exc.errno or 0, exc.strerror or str(exc))
+    where = f" ({exc.filename})" if exc.filename else ""
+    return (
+        f"cannot write the site into {out_dir}: {reason}{where}; the previous output was "
+        "left as it was (hint: free some space or fix the permissions, then build again)"
+    )
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Delay SIGINT/SIGTERM until the swap is done, so no signal lands between two renames."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, OSError, ValueError):  # pragma: no cover - not POSIX
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

@@ -28,14 +28,14 @@ from dateline.content.markup import (
 )
 from dateline.errors import Diagnostic, SourceLocation, error, sorted_diagnostics, warning
 from dateline.model import Article
-from dateline.urls import UnsafePathError, check_site_path, slugify
+from dateline.urls import UnsafePathError, check_site_path, is_safe_url, slugify
 
 KNOWN_FIELDS = (
     "title", "date", "updated", "country", "countries", "themes", "summary", "slug",
     "place", "draft", "lang", "image", "translation_key", "redirect_from",
 )  # fmt: skip
 SUMMARY_LIMIT = 300
-_UNSAFE_URL = re.compile(r"^\s*(?:javascript|vbscript|data):", re.IGNORECASE)
+_LANG_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +227,15 @@ def _finish(
         )
         return None, problems
     lang = _opt_text(fields, "lang", raw, problems) or config.language
+    if not _LANG_TAG.fullmatch(lang):
+        problems.append(
+            error(
+                raw.path,
+                line_of("lang"),
+                f"'lang' must be a language code such as en or es-MX, not {lang!r}",
+            )
+        )
+        return None, problems
     path = _permalink(config.permalink, raw.date, slug, lang)
     try:
         check_site_path(path)
@@ -238,7 +247,7 @@ def _finish(
         problems.append(error(raw.path, line_of("draft"), "'draft' must be true or false"))
         draft = True
     image = _opt_text(fields, "image", raw, problems)
-    if image and _UNSAFE_URL.match(image):
+    if image and not is_safe_url(image):
         problems.append(
             error(
                 raw.path,

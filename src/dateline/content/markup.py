@@ -9,12 +9,38 @@ from __future__ import annotations
 
 import html
 import re
+import xml.etree.ElementTree as etree
 
 import markdown
+from markdown.treeprocessors import Treeprocessor
+
+from dateline.urls import is_safe_url
 
 _EXTENSIONS = ["extra", "sane_lists"]
 _TAG = re.compile(r"<[^>]+>")
 _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
+_PLACEHOLDER = re.compile("\x02(\\d+)\x03")
+
+
+class _DropScriptUrls(Treeprocessor):
+    """Remove `javascript:`-style URLs from Markdown links and images (`[x](javascript:…)`).
+
+    Raw HTML, when allowed, is the author's own and is not touched; Markdown link
+    syntax is how pasted text most easily smuggles a script URL in.
+    """
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter():
+            for attribute in ("href", "src"):
+                value = element.get(attribute)
+                if value is not None and not is_safe_url(_unplaceholder(value)):
+                    del element.attrib[attribute]
+
+
+def _unplaceholder(value: str) -> str:
+    """Undo Python-Markdown's placeholders for '&' and backslash escapes, as the output will."""
+    value = value.replace(markdown.util.AMP_SUBSTITUTE, "&")
+    return _PLACEHOLDER.sub(lambda m: chr(int(m.group(1))), value)
 
 
 class MarkdownRenderer:
@@ -22,6 +48,7 @@ class MarkdownRenderer:
 
     def __init__(self, *, allow_raw_html: bool = True) -> None:
         self._md = markdown.Markdown(extensions=_EXTENSIONS, output_format="html")
+        self._md.treeprocessors.register(_DropScriptUrls(self._md), "drop-script-urls", 1)
         if not allow_raw_html:
             self._md.preprocessors.deregister("html_block")
             self._md.inlinePatterns.deregister("html")
