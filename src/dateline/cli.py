@@ -18,19 +18,20 @@ from pathlib import Path
 from dateline import __version__
 from dateline.build import build_site
 from dateline.errors import DatelineError, Diagnostic
+from dateline.preview import add_serve_command
 from dateline.urls import UnsafePathError
 from dateline.write import OutputError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    parser = make_parser()
-    args = parser.parse_args(argv)
-    if not hasattr(args, "handler"):
-        parser.print_help()
-        return 2
     previous = _catch_sigterm()
     try:
+        parser = make_parser()
+        args = parser.parse_args(argv)
+        if not hasattr(args, "handler"):
+            parser.print_help()
+            return 2
         return int(args.handler(args))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -73,6 +74,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     build.set_defaults(handler=run_build)
+    add_serve_command(commands)
     return parser
 
 
