@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -17,8 +18,12 @@ from pathlib import Path
 
 from dateline import __version__
 from dateline.build import build_site
+from dateline.check import add_check_command
 from dateline.errors import DatelineError, Diagnostic
+from dateline.importer import add_import_command
+from dateline.listing import add_list_command
 from dateline.preview import add_serve_command
+from dateline.scaffold import add_new_command
 from dateline.urls import UnsafePathError
 from dateline.write import OutputError
 
@@ -36,6 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `dateline list | head`: the reader left; not an error of ours
+        sys.stdout = Path(os.devnull).open("w")  # noqa: SIM115 - silences the flush at exit
+        return 141
     except Terminated:
         print("terminated", file=sys.stderr)
         return 143
@@ -75,6 +83,10 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     build.set_defaults(handler=run_build)
     add_serve_command(commands)
+    add_import_command(commands)
+    add_new_command(commands)
+    add_list_command(commands)
+    add_check_command(commands)
     return parser
 
 

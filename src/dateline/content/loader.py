@@ -104,16 +104,23 @@ def load_source(
     return _load_markdown(source, loader)
 
 
-def _load_digest(
-    source: sources.SourceFile, loader: Loader, default_date: dt.datetime | None = None
-) -> tuple[list[Article], list[Diagnostic]]:
+def parse_digest_entries(
+    text: str, loader: Loader, default_date: dt.datetime | None = None
+) -> tuple[list[digest.DigestEntry], list[digest.DigestProblem]]:
+    """The digest parser exactly as loading calls it (the importer reuses it)."""
     tz = loader.config.tz
-    entries, problems = digest.parse_digest(
-        source.text,
+    return digest.parse_digest(
+        text,
         lambda s: dates.parse_date_line(s, tz=tz),
         country_code=loader.gazetteer.country_code,
         default_date=default_date,
     )
+
+
+def _load_digest(
+    source: sources.SourceFile, loader: Loader, default_date: dt.datetime | None = None
+) -> tuple[list[Article], list[Diagnostic]]:
+    entries, problems = parse_digest_entries(source.text, loader, default_date)
     diagnostics = [error(source.path, p.line, p.message, p.hint) for p in problems]
     if not entries and not problems:
         diagnostics.append(warning(source.path, None, "the digest has no entries"))
