@@ -93,6 +93,7 @@ class Planned:
     """One file the import would write, and the digest entry it comes from."""
 
     origin: Diagnostic  # location of the entry in the digest (severity unused)
+    digest: Path  # the digest file, resolved
     target: Path
     text: str
     article: Article
@@ -158,7 +159,7 @@ def plan_digest(
                 )
             )
             continue
-        planned.append(Planned(where, into / target_name(article), text, article))
+        planned.append(Planned(where, path.resolve(), into / target_name(article), text, article))
     return planned, problems
 
 
@@ -234,7 +235,7 @@ def import_digests(
 
 
 def _refusal(
-    item: Planned, claimed: dict[Path, Planned], existing: dict[str, str], force: bool
+    item: Planned, claimed: dict[Path, Planned], existing: dict[str, tuple[str, Path]], force: bool
 ) -> Diagnostic | None:
     where = item.origin.location
     shown = _display(item.target)
@@ -246,10 +247,10 @@ def _refusal(
             f"{shown} would be written twice (also from {other})",
             "give one of the two articles a different title",
         )
-    owner = existing.get(item.article.path)
-    if owner is not None:
+    if item.article.path in existing:
+        owner, owner_file = existing[item.article.path]
         hint = "give it a different title, or remove the other article"
-        if owner.split(":")[0] == where.path:
+        if owner_file == item.digest:
             hint = "the digest itself is inside the site's content folder: move it out first"
         return error(
             where.path,
@@ -268,16 +269,17 @@ def _refusal(
     return None
 
 
-def _site_urls(config: SiteConfig, targets: set[Path]) -> dict[str, str]:
+def _site_urls(config: SiteConfig, targets: set[Path]) -> dict[str, tuple[str, Path]]:
     """URL → source of the articles already in the site, except the files we would write."""
     try:
         loaded = load_site(config)
     except DatelineError:
         return {}
+    files = {a.path: (config.root / a.source.path).resolve() for a in loaded.articles}
     return {
-        a.path: str(a.source)
+        a.path: (str(a.source), files[a.path])
         for a in loaded.articles
-        if (config.root / a.source.path).resolve() not in targets
+        if files[a.path] not in targets
     }
 
 
