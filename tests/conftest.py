@@ -15,7 +15,7 @@ from hypothesis import settings
 from dateline.build import BuildReport, build_site
 
 REPO = Path(__file__).resolve().parents[1]
-SEED = REPO / "content" / "2018-bulletins.txt"
+SEED = REPO / "tests" / "fixtures" / "seed-digest.txt"  # the seed bulletins as one digest
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 TEST_BASE_URL = "https://example.org/"
 

@@ -8,7 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from dateline.build import BuildReport
-from tests.conftest import REPO, build, page
+from tests.conftest import REPO, SEED, MakeSite, build, page
 
 
 @pytest.fixture(scope="module")
@@ -32,10 +32,43 @@ def all_listing_titles(out: Path, first: str) -> list[str]:
 
 
 def test_ten_article_pages(seed: BuildReport) -> None:
-    """Each of the ten bulletins gets its own page under /news/YYYY/MM/DD/slug/."""
+    """Each of the ten bulletins gets its own page under /news/YYYY/MM/DD/slug/.
+
+    The report counts every language: the ten English bulletins and their Spanish versions.
+    """
     pages = sorted((seed.out_dir / "news").glob("2018/[01][0-9]/[0-3][0-9]/*/index.html"))
     assert len(pages) == 10
-    assert seed.articles == 10
+    spanish = list((seed.out_dir / "es/news").glob("2018/[01][0-9]/[0-3][0-9]/*/index.html"))
+    assert seed.articles == 10 + len(spanish)
+
+
+def test_bundled_markdown_files_are_the_seed_digest(
+    seed: BuildReport, make_site: MakeSite, tmp_path: Path
+) -> None:
+    """The bundled site's English Markdown files hold the seed digest's bulletins, unchanged.
+
+    A site made of the digest alone (with the bundled config) writes the same English
+    article pages, byte for byte apart from the language links the Spanish versions add.
+    """
+    config = (REPO / "dateline.toml").read_text(encoding="utf-8")
+    root = make_site(
+        {"dateline.toml": config, "content/seed.txt": SEED.read_text(encoding="utf-8")}
+    )
+    out = build(root, out_dir=tmp_path / "digest").out_dir
+    from_digest = sorted(p.relative_to(out) for p in (out / "news").rglob("*/index.html"))
+    bundled = sorted(
+        p.relative_to(seed.out_dir) for p in (seed.out_dir / "news").rglob("*/index.html")
+    )
+    assert from_digest == bundled
+    for path in from_digest:
+        digest_page = BeautifulSoup((out / path).read_text(encoding="utf-8"), "html.parser")
+        bundled_page = BeautifulSoup(
+            (seed.out_dir / path).read_text(encoding="utf-8"), "html.parser"
+        )
+        for soup in (digest_page, bundled_page):
+            for tag in soup.select("link[hreflang], nav.language-switcher"):
+                tag.decompose()
+        assert digest_page.select_one("main") == bundled_page.select_one("main"), path
 
 
 def test_index_reaches_every_article_newest_first(seed: BuildReport) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from itertools import groupby
 from types import MappingProxyType
 
@@ -37,20 +37,46 @@ def publishable(
 
 
 def build_archive(
-    articles: Iterable[Article], *, country_name: Callable[[str], str], related: int = 3
+    articles: Iterable[Article],
+    *,
+    country_name: Callable[[str], str],
+    related: int = 3,
+    theme_name: Callable[[str], str] = str,
+    regional_name: str = "Regional",
+    lang: str = "en",
+    prefix: str = "",
+    taxonomy_paths: Mapping[str, str] | None = None,
 ) -> Archive:
-    """Group articles (already validated) by country, theme, year and month."""
+    """Group articles (already validated, all of one language) by country, theme, year, month.
+
+    For a language other than the site's default, `prefix` ("/es") goes in front of
+    every path, `taxonomy_paths` gives the translated index paths ({"countries":
+    "/es/paises/"}), and the name callables give term names in that language, so the
+    term slugs (made from the names) are translated too. Term keys stay the ISO code
+    or the theme's name in [themes], the same in every language.
+    """
     ordered = tuple(sorted(articles, key=lambda a: a.sort_key))
+    paths = {kind.value: prefix + f"/{kind.value}/" for kind in TaxonomyKind}
+    paths.update(taxonomy_paths or {})
     countries = _groups(
-        ordered, TaxonomyKind.COUNTRY, lambda a: a.countries or (REGIONAL,), country_name
+        ordered,
+        TaxonomyKind.COUNTRY,
+        lambda a: a.countries or (REGIONAL,),
+        lambda key: regional_name if key == REGIONAL else country_name(key),
+        paths[TaxonomyKind.COUNTRY.value],
     )
-    themes = _groups(ordered, TaxonomyKind.THEME, lambda a: a.themes, lambda name: name)
+    themes = _groups(
+        ordered, TaxonomyKind.THEME, lambda a: a.themes, theme_name, paths[TaxonomyKind.THEME.value]
+    )
     return Archive(
         articles=ordered,
         countries=countries,
         themes=themes,
-        years=_years(ordered),
+        years=_years(ordered, prefix),
         related=_related(ordered, countries + themes, related),
+        lang=lang,
+        prefix=prefix,
+        taxonomy_paths=MappingProxyType(paths),
     )
 
 
@@ -59,29 +85,30 @@ def _groups(
     kind: TaxonomyKind,
     keys_of: Callable[[Article], Iterable[str]],
     name_of: Callable[[str], str],
+    base: str,
 ) -> tuple[TermGroup, ...]:
     # keyed by slug, so two spellings that fold to one URL ("Health", "health") share a page
     members: dict[str, tuple[Term, list[Article]]] = {}
     for article in ordered:
         for key in keys_of(article):
-            name = "Regional" if key == REGIONAL else name_of(key)
+            name = name_of(key)
             slug = slugify(name) or slugify(key) or "term"
-            members.setdefault(slug, (Term(kind, slug, name, key), []))[1].append(article)
+            members.setdefault(slug, (Term(kind, slug, name, key, base), []))[1].append(article)
     groups = (TermGroup(term, tuple(dict.fromkeys(items))) for term, items in members.values())
     return tuple(
         sorted(groups, key=lambda g: (g.term.key == REGIONAL, g.term.name.casefold(), g.term.slug))
     )
 
 
-def _years(ordered: tuple[Article, ...]) -> tuple[YearGroup, ...]:
+def _years(ordered: tuple[Article, ...], prefix: str) -> tuple[YearGroup, ...]:
     years = []
     for year, in_year in groupby(ordered, key=lambda a: a.date.year):
         items = tuple(in_year)
         months = tuple(
-            MonthGroup(year, month, tuple(in_month))
+            MonthGroup(year, month, tuple(in_month), prefix)
             for month, in_month in groupby(items, key=lambda a: a.date.month)
         )
-        years.append(YearGroup(year, months, items))
+        years.append(YearGroup(year, months, items, prefix))
     return tuple(years)
 
 

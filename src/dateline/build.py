@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from babel.support import NullTranslations
 
 from dateline.archive import build_archive, publishable
 from dateline.config import SiteConfig, load_config
@@ -18,10 +20,20 @@ from dateline.content.gazetteer import load_gazetteer
 from dateline.content.loader import load_site
 from dateline.errors import BuildError, Diagnostic, sorted_diagnostics, warning
 from dateline.feeds import plan_feeds
+from dateline.i18n import (
+    Edition,
+    articles_by_language,
+    editions,
+    link_translations,
+    load_catalogues,
+    taxonomy_paths,
+    translation_key_problems,
+)
 from dateline.metadata import check_base_url
-from dateline.model import Archive, Artifact
+from dateline.model import Archive, Article, Artifact
+from dateline.plan import collisions as find_collisions
 from dateline.plan import plan_site
-from dateline.render import RenderError, make_environment, render_artifact
+from dateline.render import RenderError, locale_dirs, make_environment, render_artifact
 from dateline.sitemap import plan_sitemaps
 from dateline.theme import theme_static
 from dateline.urls import UnsafePathError, output_path
@@ -47,9 +59,11 @@ class SitePlan:
     """Everything known before rendering: used by build, check and serve alike."""
 
     config: SiteConfig
-    archive: Archive
+    archive: Archive  # the default language's
     artifacts: tuple[Artifact, ...]
     diagnostics: tuple[Diagnostic, ...]
+    archives: tuple[Archive, ...] = ()  # one per language, the default language's first
+    catalogues: Mapping[str, NullTranslations] = field(default_factory=dict)  # UI strings
 
 
 def plan_build(
@@ -72,19 +86,49 @@ def plan_build(
         for a in articles
         if not a.countries
     ]  # fmt: skip
-    gazetteer = load_gazetteer()
-    archive = build_archive(
-        articles,
-        country_name=lambda code: gazetteer.country_name(code, config.language),
-        related=config.related,
+    catalogues, catalogue_notes = load_catalogues(config, locale_dirs(config))
+    key_problems = translation_key_problems(articles)
+    if key_problems or any(d.is_error for d in catalogue_notes):
+        raise BuildError(sorted_diagnostics([*key_problems, *catalogue_notes]))
+    archives = tuple(
+        language_archive(articles_by_language(articles, config)[e.lang], config, e, catalogues)
+        for e in editions(config)
     )
-    artifacts, collisions = plan_site(archive, config)
-    artifacts += plan_feeds(archive, config)
-    artifacts += plan_sitemaps(artifacts, config)
-    diagnostics = sorted_diagnostics([*loaded.diagnostics, *notes, *collisions])
+    artifacts: tuple[Artifact, ...] = ()
+    for archive in archives:
+        # One language's whole site. A per-language planner takes that language's archive
+        # and puts archive.prefix ("" for the default language, "/es", …) in front of every
+        # path it makes; the loop stamps the language on its artifacts for rendering.
+        pages = plan_site(archive, config)[0] + plan_feeds(archive, config)
+        artifacts += tuple(replace(page, lang=archive.lang) for page in pages)
+    artifacts = link_translations(artifacts)  # hreflang / switcher targets, all languages known
+    artifacts += plan_sitemaps(artifacts, config)  # site-wide planners come after the loop
+    collisions = find_collisions(artifacts)
+    diagnostics = sorted_diagnostics([*loaded.diagnostics, *notes, *catalogue_notes, *collisions])
     if collisions:
         raise BuildError(diagnostics)
-    return SitePlan(config, archive, artifacts, diagnostics)
+    return SitePlan(config, archives[0], artifacts, diagnostics, archives, catalogues)
+
+
+def language_archive(
+    articles: tuple[Article, ...],
+    config: SiteConfig,
+    edition: Edition,
+    catalogues: Mapping[str, NullTranslations],
+) -> Archive:
+    """One language's archive: its articles, with country and theme names in that language."""
+    gazetteer = load_gazetteer()
+    catalogue = catalogues[edition.lang]
+    return build_archive(
+        articles,
+        country_name=lambda code: gazetteer.country_name(code, edition.lang),
+        theme_name=lambda name: config.theme_name(name, edition.lang),
+        regional_name=catalogue.gettext("Regional"),
+        related=config.related,
+        lang=edition.lang,
+        prefix=edition.prefix,
+        taxonomy_paths=taxonomy_paths(edition.prefix, catalogue),
+    )
 
 
 def build_site(
@@ -102,12 +146,16 @@ def build_site(
     out = (out_dir or root / plan.config.output_dir).absolute()
     check_out_dir(root, out)
     check_output_folder(out, force=force)
-    env = make_environment(plan.config, plan.archive)
+    envs = {
+        archive.lang: make_environment(plan.config, archive, plan.catalogues.get(archive.lang))
+        for archive in plan.archives
+    }
     errors: list[Diagnostic] = []
 
     def files() -> Iterator[tuple[str, bytes]]:
         for artifact in plan.artifacts:
             try:
+                env = envs[artifact.lang or plan.config.language]
                 yield output_path(artifact.path), render_artifact(env, artifact)
             except RenderError as exc:
                 if exc.diagnostic not in errors:
@@ -121,7 +169,7 @@ def build_site(
     report = write_site(out, files())
     return BuildReport(
         out_dir=out,
-        articles=len(plan.archive.articles),
+        articles=sum(len(archive.articles) for archive in plan.archives),
         pages=len(plan.artifacts),
         written=report.written,
         unchanged=report.unchanged,

@@ -19,6 +19,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale, UnknownLocaleError
+
 from dateline.errors import ConfigError, Diagnostic, error
 from dateline.urls import slugify
 
@@ -55,10 +57,36 @@ class SiteConfig:
     allow_raw_html: bool = True
     places: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     themes: tuple[ThemeRule, ...] = ()
+    # The site's languages; `language` (the default) is published at the root, every other
+    # one below "/<code>/". Empty means "only `language`" (filled in by __post_init__).
+    languages: tuple[str, ...] = ()
+    # language → {a theme's name as in [themes] → its name in that language}
+    theme_names: Mapping[str, Mapping[str, str]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+
+    def __post_init__(self) -> None:
+        if not self.languages:
+            object.__setattr__(self, "languages", (self.language,))
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def multilingual(self) -> bool:
+        """True when the site has more than one language (switcher, hreflang, /es/…)."""
+        return len(self.languages) > 1
+
+    def language_prefix(self, lang: str) -> str:
+        """The URL prefix of a language's pages: "" for the default language, "/es" otherwise."""
+        return "" if lang == self.language else f"/{lang}"
+
+    def theme_name(self, name: str, lang: str) -> str:
+        """A theme's display name in `lang` (from [theme_names.<lang>]), else its own name."""
+        slug = slugify(name)
+        table = self.theme_names.get(lang, {})
+        return next((new for old, new in table.items() if slugify(old) == slug), name)
 
 
 # key → (expected python type(s), human description)
@@ -77,9 +105,11 @@ _SCALARS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "output_dir": (str, "a folder name"),
     "allow_raw_html": (bool, "true or false"),
 }
-_TABLES = ("places", "themes")
+_TABLES = ("places", "themes", "languages", "theme_names")
 KNOWN_KEYS = tuple(sorted((*_SCALARS, *_TABLES)))
 _PERMALINK_FIELDS = {"year", "month", "day", "slug", "lang"}
+_LANG_CODE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
+_LANG_HINT = 'write lower-case codes such as languages = ["en", "es"]'
 
 
 def load_config(root: Path, overrides: Mapping[str, object] | None = None) -> SiteConfig:
@@ -122,6 +152,10 @@ def load_config(root: Path, overrides: Mapping[str, object] | None = None) -> Si
             values[key] = _read_places(value, text, problems)
         elif key == "themes":
             values[key] = _read_themes(value, text, problems)
+        elif key == "languages":
+            values[key] = _read_languages(value, text, problems)
+        elif key == "theme_names":
+            values[key] = _read_theme_names(value, text, problems)
         else:
             close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
             hint = (
@@ -129,8 +163,11 @@ def load_config(root: Path, overrides: Mapping[str, object] | None = None) -> Si
             )
             problems.append(error(CONFIG_NAME, where, f"unknown config key '{key}'", hint))
     problems.extend(_check_values(values, text))
+    problems.extend(_check_languages(values, text))
     if problems:
         raise ConfigError(problems)
+    if "languages" in values and "language" not in values:
+        values["language"] = values["languages"][0]
     return SiteConfig(root=root, **values)
 
 
@@ -255,6 +292,85 @@ def _read_themes(value: object, text: str, problems: list[Diagnostic]) -> tuple[
             ThemeRule(name.strip(), slugify(name), tuple(k.strip().lower() for k in keywords))
         )
     return tuple(rules)
+
+
+def _read_languages(value: object, text: str, problems: list[Diagnostic]) -> tuple[str, ...]:
+    line = _key_line(text, "languages")
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        problems.append(
+            error(CONFIG_NAME, line, "'languages' must be a list of language codes", _LANG_HINT)
+        )
+        return ()
+    codes: list[str] = []
+    for code in value:
+        if not _LANG_CODE.fullmatch(code) or not _babel_knows(code):
+            message = f"{code!r} is not a language code dateline knows"
+            problems.append(error(CONFIG_NAME, line, message, _LANG_HINT))
+        elif code in codes:
+            problems.append(error(CONFIG_NAME, line, f"'languages' lists {code!r} twice"))
+        else:
+            codes.append(code)
+    return tuple(codes)
+
+
+def _read_theme_names(
+    value: object, text: str, problems: list[Diagnostic]
+) -> Mapping[str, Mapping[str, str]]:
+    """[theme_names.es] "Trafficking in persons" = "Trata de personas": names per language."""
+    hint = '[theme_names.es] then lines such as "Trafficking in persons" = "Trata de personas"'
+    if not isinstance(value, dict) or not all(isinstance(t, dict) for t in value.values()):
+        line = _key_line(text, "theme_names")
+        problems.append(
+            error(CONFIG_NAME, line, "[theme_names] must hold one table per language", hint)
+        )
+        return MappingProxyType({})
+    result: dict[str, Mapping[str, str]] = {}
+    for lang, table in sorted(value.items()):
+        line = _key_line(text, f"theme_names.{lang}")
+        names: dict[str, str] = {}
+        owner: dict[str, str] = {}  # slug of a translated name → the theme that has it
+        for theme, name in table.items():
+            if not isinstance(name, str) or not slugify(name):
+                message = f"the {lang} name of theme {theme!r} must be a text with letters"
+                problems.append(error(CONFIG_NAME, line, message, hint))
+                continue
+            name = " ".join(name.split())
+            first = owner.setdefault(slugify(name), theme)
+            if first != theme:
+                message = f"themes {first!r} and {theme!r} have the same {lang} name {name!r}"
+                problems.append(error(CONFIG_NAME, line, message, "give each theme its own name"))
+            names[theme] = name
+        result[lang] = MappingProxyType(names)
+    return MappingProxyType(result)
+
+
+def _check_languages(values: Mapping[str, Any], text: str) -> list[Diagnostic]:
+    """`language` must be one of `languages`; [theme_names] may only name those."""
+    languages = values.get("languages") or (values.get("language", "en"),)
+    language = values.get("language", languages[0])
+    problems = []
+    if language not in languages:
+        problems.append(
+            error(CONFIG_NAME, _key_line(text, "language"),
+                  f"the default language {language!r} is not in 'languages' {list(languages)}",
+                  f"add {language!r} to 'languages', or set 'language' to one of them")
+        )  # fmt: skip
+    for lang in values.get("theme_names", {}):
+        if lang not in languages:
+            problems.append(
+                error(CONFIG_NAME, _key_line(text, f"theme_names.{lang}"),
+                      f"[theme_names.{lang}] is for a language the site does not have",
+                      f"add {lang!r} to 'languages', or remove the table")
+            )  # fmt: skip
+    return problems
+
+
+def _babel_knows(code: str) -> bool:
+    try:
+        Locale.parse(code.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return False
+    return True
 
 
 def _key_line(text: str, key: str) -> int | None:

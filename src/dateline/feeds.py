@@ -49,7 +49,9 @@ def plan_feeds(archive: Archive, config: SiteConfig) -> tuple[Artifact, ...]:
 
 def _feeds(archive: Archive, config: SiteConfig) -> Iterator[Artifact]:
     host = urlsplit(config.base_url).hostname or "localhost"
-    yield _artifact(SITE_FEED, "/", None, archive.articles, config.feed_limit, host)
+    # archive.path: "/feed.xml" for the default language, "/es/feed.xml" for Spanish
+    home = archive.path("/")
+    yield _artifact(archive.path(SITE_FEED), home, None, archive.articles, config.feed_limit, host)
     for group in (*archive.countries, *archive.themes):
         path = group.term.path
         yield _artifact(

@@ -114,18 +114,24 @@ class StructuredData:
         abs_url: Callable[[str], str],
         countries_of: Callable[[Article], Sequence[Term]],
         themes_of: Callable[[Article], Sequence[Term]],
+        *,
+        language: str | None = None,
+        home_path: str = "/",
     ) -> None:
         self.config = config
         self.abs_url = abs_url
         self.countries_of = countries_of
         self.themes_of = themes_of
-        self.home = abs_url("/")
+        # the language of the pages rendered (i18n: one StructuredData per language)
+        self.language = language or config.language
+        self.home_path = home_path
+        self.home = abs_url(home_path)
         organization = config.organization or config.title
         self.organization: JsonObject = {
             "@type": "Organization",
-            "@id": self.home + "#organization",
+            "@id": abs_url("/") + "#organization",
             "name": organization,
-            "url": self.home,
+            "url": abs_url("/"),
         }
 
     def __call__(
@@ -137,14 +143,20 @@ class StructuredData:
         article: Article | None = None,
         pager: Pager | None = None,
         items: Sequence[Article | TermGroup | YearGroup] | None = None,
+        alternates: Mapping[str, str] | None = None,
     ) -> JsonObject:
-        """The page's graph: NewsArticle, CollectionPage + ItemList or WebPage, breadcrumbs."""
+        """The page's graph: NewsArticle, CollectionPage + ItemList or WebPage, breadcrumbs.
+
+        `alternates` (language → site path of each version of the page, see i18n.py)
+        links an article to its translations.
+        """
         url = self.abs_url(page_path)
         graph: list[JsonObject] = []
-        if page_path == "/":
+        if page_path == self.home_path:
             graph.append(self.website(description))
         if article is not None:
-            graph.append(self.news_article(article, url, description))
+            news = self.news_article(article, url, description)
+            graph.append(news | self.translation_links(article, alternates or {}))
         elif pager is not None or items is not None:
             graph.append(self.collection(url, title, description, pager, items))
         else:
@@ -159,7 +171,7 @@ class StructuredData:
             "url": self.home,
             "name": self.config.title,
             "description": description,
-            "inLanguage": self.config.language,
+            "inLanguage": self.language,
             "publisher": self.organization,
         }
 
@@ -170,10 +182,22 @@ class StructuredData:
             "url": url,
             "name": title,
             "description": description,
-            "inLanguage": self.config.language,
+            "inLanguage": self.language,
             "isPartOf": {"@id": self.home + "#website"},
             "breadcrumb": {"@id": url + "#breadcrumb"},
         }
+
+    def translation_links(self, article: Article, alternates: Mapping[str, str]) -> JsonObject:
+        """schema.org pairs: the default language's version is the work, the others translations."""
+        others = {lang: path for lang, path in sorted(alternates.items()) if lang != article.lang}
+        original = others.get(self.config.language)
+        if original is not None:
+            return {"translationOfWork": {"@id": self.abs_url(original) + "#article"}}
+        if others and article.lang == self.config.language:
+            return {
+                "workTranslation": [{"@id": self.abs_url(p) + "#article"} for p in others.values()]
+            }
+        return {}
 
     def news_article(self, article: Article, url: str, description: str) -> JsonObject:
         countries = [t for t in self.countries_of(article) if t.key in article.countries]
@@ -272,6 +296,13 @@ def install(env: jinja2.Environment, config: SiteConfig) -> None:
         rfc3339=rfc3339,
     )
     env.globals.update(
-        structured_data=StructuredData(config, abs_url, countries_of, themes_of),
+        structured_data=StructuredData(
+            config,
+            abs_url,
+            countries_of,
+            themes_of,
+            language=getattr(env.globals.get("site"), "language", None),
+            home_path=getattr(env.globals.get("site"), "home_path", "/"),
+        ),
         modified=modified,
     )

@@ -56,16 +56,21 @@ REGIONAL = "regional"  # the term slug for articles that name no country
 
 @dataclass(frozen=True, slots=True, order=True)
 class Term:
-    """One country or theme; `key` is the ISO code or the theme name."""
+    """One country or theme; `key` is the ISO code or the theme name (in every language).
+
+    `base` is the site path of the taxonomy's index in the term's language
+    ("/es/paises/"); empty means the default "/countries/" or "/themes/".
+    """
 
     kind: TaxonomyKind
     slug: str
     name: str
     key: str
+    base: str = ""
 
     @property
     def path(self) -> str:
-        return f"/{self.kind.value}/{self.slug}/"
+        return f"{self.base or f'/{self.kind.value}/'}{self.slug}/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,10 +86,11 @@ class MonthGroup:
     year: int
     month: int
     articles: tuple[Article, ...]
+    prefix: str = ""  # the language's URL prefix ("" or "/es")
 
     @property
     def path(self) -> str:
-        return f"/news/{self.year:04d}/{self.month:02d}/"
+        return f"{self.prefix}/news/{self.year:04d}/{self.month:02d}/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,15 +98,21 @@ class YearGroup:
     year: int
     months: tuple[MonthGroup, ...]  # newest first
     articles: tuple[Article, ...]
+    prefix: str = ""  # the language's URL prefix ("" or "/es")
 
     @property
     def path(self) -> str:
-        return f"/news/{self.year:04d}/"
+        return f"{self.prefix}/news/{self.year:04d}/"
 
 
 @dataclass(frozen=True, slots=True)
 class Archive:
-    """The whole archive, indexed every way the site shows it."""
+    """One language's archive, indexed every way the site shows it.
+
+    A site has one archive per language (see build.plan_build). `prefix` is put in
+    front of every site path of that language ("" for the default language, "/es"
+    for Spanish): planners build their paths as `archive.prefix + "/feed.xml"`.
+    """
 
     articles: tuple[Article, ...]  # newest first
     countries: tuple[TermGroup, ...]  # by name; "Regional" last
@@ -109,6 +121,18 @@ class Archive:
     related: Mapping[str, tuple[Article, ...]] = field(
         default_factory=lambda: MappingProxyType({})
     )  # article path → related articles
+    lang: str = "en"
+    prefix: str = ""
+    # taxonomy kind value ("countries") → site path of its index in this language
+    taxonomy_paths: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def path(self, path: str) -> str:
+        """A site path of the default language's layout, moved under this language's prefix."""
+        return self.prefix + path
+
+    def taxonomy_path(self, kind: TaxonomyKind) -> str:
+        """The index page of a taxonomy in this language: "/countries/", "/es/paises/"."""
+        return self.taxonomy_paths.get(kind.value) or self.path(f"/{kind.value}/")
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,9 +159,17 @@ class Pager:
 
 @dataclass(frozen=True, slots=True)
 class Artifact:
-    """One file to render: where it goes, which template, and exactly what it shows."""
+    """One file to render: where it goes, which template, and exactly what it shows.
+
+    `lang` and `alternates` are filled in by build.plan_build after every language is
+    planned (planners leave them alone): `alternates` maps each language that has a
+    version of this page, this one included, to that version's site path; it is empty
+    when the page has no translation. Templates, the sitemap and JSON-LD read it.
+    """
 
     path: str  # site path
     template: str
     context: Mapping[str, object]
     kind: str  # "article", "index", "term", "archive", ... (for reports and tests)
+    lang: str = ""  # "" until build.plan_build stamps the language that planned it
+    alternates: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))

@@ -17,21 +17,27 @@ from dateline.paginate import paginate
 def plan_site(
     archive: Archive, config: SiteConfig
 ) -> tuple[tuple[Artifact, ...], tuple[Diagnostic, ...]]:
-    """All pages of the site, and an error for every path two pages would share."""
+    """All pages of one language's site, and an error for every path two pages would share.
+
+    Every path is under `archive.prefix` ("" for the default language, "/es" for
+    Spanish); build.plan_build calls this once per language and checks collisions
+    across languages again on the whole site.
+    """
     artifacts = (
         *_index(archive, config),
         *_articles(archive),
-        *_taxonomy(archive.countries, TaxonomyKind.COUNTRY, config),
-        *_taxonomy(archive.themes, TaxonomyKind.THEME, config),
+        *_taxonomy(archive, archive.countries, TaxonomyKind.COUNTRY, config),
+        *_taxonomy(archive, archive.themes, TaxonomyKind.THEME, config),
         *_archives(archive, config),
         *_redirects(archive),
-        Artifact("/404.html", "404.html", {}, "404"),
+        Artifact(archive.path("/404.html"), "404.html", {}, "404"),
     )
-    return artifacts, _collisions(artifacts)
+    return artifacts, collisions(artifacts)
 
 
 def _index(archive: Archive, config: SiteConfig) -> Iterator[Artifact]:
-    for pager in paginate(archive.articles, first_path="/", per_page=config.per_page):
+    first = archive.path("/")
+    for pager in paginate(archive.articles, first_path=first, per_page=config.per_page):
         yield Artifact(pager.path, "index.html", {"pager": pager}, "index")
 
 
@@ -48,16 +54,17 @@ def _articles(archive: Archive) -> Iterator[Artifact]:
 
 
 def _taxonomy(
-    groups: tuple[TermGroup, ...], kind: TaxonomyKind, config: SiteConfig
+    archive: Archive, groups: tuple[TermGroup, ...], kind: TaxonomyKind, config: SiteConfig
 ) -> Iterator[Artifact]:
-    yield Artifact(f"/{kind.value}/", "terms.html", {"kind": kind.value, "groups": groups}, "terms")
+    context = {"kind": kind.value, "groups": groups}
+    yield Artifact(archive.taxonomy_path(kind), "terms.html", context, "terms")
     for group in groups:
         for pager in paginate(group.articles, first_path=group.term.path, per_page=config.per_page):
             yield Artifact(pager.path, "term.html", {"term": group.term, "pager": pager}, "term")
 
 
 def _archives(archive: Archive, config: SiteConfig) -> Iterator[Artifact]:
-    yield Artifact("/news/", "archive.html", {"years": archive.years}, "archive")
+    yield Artifact(archive.path("/news/"), "archive.html", {"years": archive.years}, "archive")
     for year in archive.years:
         for pager in paginate(year.articles, first_path=year.path, per_page=config.per_page):
             yield Artifact(pager.path, "year.html", {"year": year, "pager": pager}, "year")
@@ -72,7 +79,8 @@ def _redirects(archive: Archive) -> Iterator[Artifact]:
             yield Artifact(old, "redirect.html", {"target": article}, "redirect")
 
 
-def _collisions(artifacts: tuple[Artifact, ...]) -> tuple[Diagnostic, ...]:
+def collisions(artifacts: tuple[Artifact, ...]) -> tuple[Diagnostic, ...]:
+    """An error for every site path that two artifacts would both be written to."""
     owners: dict[str, Artifact] = {}
     problems = []
     for artifact in artifacts:

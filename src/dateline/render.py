@@ -6,6 +6,7 @@ pointing at the template's file:line, never a traceback.
 
 from __future__ import annotations
 
+import gettext
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from markupsafe import Markup
 from dateline.config import SiteConfig
 from dateline.content.dates import format_date
 from dateline.errors import Diagnostic, error
+from dateline.i18n import LanguageLink, alternates_by_language, language_links
 from dateline.metadata import install as install_metadata
 from dateline.model import Archive, Artifact, TaxonomyKind, Term
 from dateline.theme import theme_templates
@@ -31,9 +33,17 @@ class SiteView:
     description: str
     base_url: str
     base_path: str
-    language: str
+    language: str  # the language of the pages being rendered
     organization: str
     article_count: int
+    # Languages (see i18n.py): the site's default, every language for the switcher (one
+    # entry on a one-language site, which shows no switcher), and this language's paths.
+    default_language: str = "en"
+    languages: tuple[LanguageLink, ...] = ()
+    home_path: str = "/"
+    news_path: str = "/news/"
+    countries_path: str = "/countries/"
+    themes_path: str = "/themes/"
 
 
 class RenderError(Exception):
@@ -50,8 +60,19 @@ def template_dirs(config: SiteConfig) -> tuple[Path, ...]:
     return (*dirs, theme)
 
 
-def make_environment(config: SiteConfig, archive: Archive) -> jinja2.Environment:
-    """The Jinja environment for one build."""
+def locale_dirs(config: SiteConfig) -> tuple[Path, ...]:
+    """Where UI catalogues live: `locale/` in the site's templates, then in the theme's."""
+    return tuple(d / "locale" for d in template_dirs(config))
+
+
+def make_environment(
+    config: SiteConfig, archive: Archive, catalogue: gettext.NullTranslations | None = None
+) -> jinja2.Environment:
+    """The Jinja environment for one language of one build (the archive's language).
+
+    `catalogue` translates the templates' `_()`/`ngettext` strings (see i18n.py);
+    without one they stay as written.
+    """
     dirs = template_dirs(config)
     loader = jinja2.ChoiceLoader(
         [
@@ -68,13 +89,15 @@ def make_environment(config: SiteConfig, archive: Archive) -> jinja2.Environment
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
     )
-    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_translations(  # type: ignore[attr-defined]
+        catalogue or gettext.NullTranslations(), newstyle=True
+    )
     prefix = base_path(config.base_url)
     origin = config.base_url[: -len(prefix)] if config.base_url.endswith(prefix) else ""
     terms: dict[tuple[str, str], Term] = {
         (g.term.kind.value, g.term.key): g.term for g in (*archive.countries, *archive.themes)
     }
-    lang = config.language
+    lang = archive.lang if config.multilingual else config.language
 
     def url(path: str) -> str:
         return prefix + path.lstrip("/")
@@ -101,7 +124,14 @@ def make_environment(config: SiteConfig, archive: Archive) -> jinja2.Environment
             language=lang,
             organization=config.organization or config.title,
             article_count=len(archive.articles),
+            default_language=config.language,
+            languages=language_links(config),
+            home_path=archive.path("/"),
+            news_path=archive.path("/news/"),
+            countries_path=archive.taxonomy_path(TaxonomyKind.COUNTRY),
+            themes_path=archive.taxonomy_path(TaxonomyKind.THEME),
         ),
+        hreflang_links=lambda alternates: alternates_by_language(alternates, config.language),
         term_for=term_for,
         month_name=lambda n: str(get_month_names("wide", locale=lang)[n]).capitalize(),
         countries_of=lambda a: (
@@ -118,7 +148,9 @@ def render_artifact(env: jinja2.Environment, artifact: Artifact) -> bytes:
     """Render one artifact; raise RenderError with the template's file:line."""
     try:
         template = env.get_template(artifact.template)
-        text = template.render(page_path=artifact.path, **artifact.context)
+        text = template.render(
+            page_path=artifact.path, alternates=artifact.alternates, **artifact.context
+        )
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(
             error(

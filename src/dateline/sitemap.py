@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from dateline.config import SiteConfig
+from dateline.i18n import alternates_by_language
 from dateline.metadata import modified
 from dateline.model import Article, Artifact, MonthGroup, Pager, TermGroup, YearGroup
 
@@ -33,6 +34,8 @@ class SitemapUrl:
 
     path: str
     lastmod: dt.datetime | None
+    # (hreflang, site path) of every language version, x-default last (i18n.py); () if none
+    alternates: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +55,7 @@ def plan_sitemaps(
 ) -> tuple[Artifact, ...]:
     """The sitemap (or sitemap index and numbered sitemaps) and robots.txt for `pages`."""
     urls = sorted(
-        (SitemapUrl(p.path, _lastmod(p)) for p in pages if p.path.endswith("/") and p.kind not in _UNLISTED),
+        (SitemapUrl(p.path, _lastmod(p), _alternates(p, config)) for p in pages if p.path.endswith("/") and p.kind not in _UNLISTED),
         key=lambda u: u.path,
     )  # fmt: skip
     chunks = list(_chunks(urls, len(config.base_url) + _ENTRY_BYTES, max_urls, max_bytes))
@@ -80,6 +83,7 @@ def _chunks(
     budget = max_bytes - 200  # the XML declaration and <urlset> wrapper
     for url in urls:
         cost = per_url + 5 * len(url.path)  # escaping can make a character up to 5 bytes
+        cost += sum(per_url + 5 * len(path) for _, path in url.alternates)  # xhtml:link lines
         if chunk and (len(chunk) >= max_urls or size + cost > budget):
             yield chunk
             chunk, size = [], 0
@@ -87,6 +91,11 @@ def _chunks(
         size += cost
     if chunk:
         yield chunk
+
+
+def _alternates(page: Artifact, config: SiteConfig) -> tuple[tuple[str, str], ...]:
+    """The page's language versions as sitemap xhtml:link alternates (Google's hreflang)."""
+    return tuple(alternates_by_language(page.alternates, config.language))
 
 
 def _lastmod(page: Artifact) -> dt.datetime | None:

@@ -19,10 +19,18 @@ import queue
 import threading
 from collections.abc import Callable, Collection
 from pathlib import Path
+from typing import Any
 
 import watchfiles
 
 OnChange = Callable[[frozenset[Path]], None]
+# An empty batch every 100 ms tells us the watch is in place (see SourceWatcher.start).
+_OPTIONS: dict[str, Any] = {
+    "step": 50,
+    "rust_timeout": 100,
+    "yield_on_timeout": True,
+    "raise_interrupt": False,
+}
 
 
 class SourceWatcher:
@@ -45,15 +53,19 @@ class SourceWatcher:
         self._changes: queue.SimpleQueue[Path] = queue.SimpleQueue()
         self._stopped = threading.Event()
         self._restart_tree = threading.Event()  # set to stop the tree watcher's current run
+        self._ready = (threading.Event(), threading.Event())  # tree, root: watches in place
         self.threads = (
             threading.Thread(target=self._watch_tree, name="dateline-watch-tree", daemon=True),
             threading.Thread(target=self._watch_root, name="dateline-watch-root", daemon=True),
             threading.Thread(target=self._dispatch, name="dateline-rebuild", daemon=True),
         )
 
-    def start(self) -> None:
+    def start(self, timeout: float = 5.0) -> None:
+        """Start watching; return once the watches are in place, so no save is missed."""
         for thread in self.threads:
             thread.start()
+        for ready in self._ready:
+            ready.wait(timeout)
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop every thread; a rebuild in progress finishes first."""
@@ -71,12 +83,12 @@ class SourceWatcher:
             self._restart_tree.clear()
             folders = self._existing_folders()
             if not folders:
+                self._ready[0].set()
                 self._restart_tree.wait()  # the root watcher sets it when a folder appears
                 continue
             try:
-                for batch in watchfiles.watch(
-                    *folders, stop_event=self._restart_tree, step=50, raise_interrupt=False
-                ):
+                for batch in watchfiles.watch(*folders, stop_event=self._restart_tree, **_OPTIONS):
+                    self._ready[0].set()
                     for _change, path in batch:
                         self._changes.put(Path(path))
             except (OSError, RuntimeError):
@@ -92,9 +104,9 @@ class SourceWatcher:
                     recursive=False,
                     watch_filter=lambda _change, path: Path(path).name in names,
                     stop_event=self._stopped,
-                    step=50,
-                    raise_interrupt=False,
+                    **_OPTIONS,
                 ):
+                    self._ready[1].set()
                     for _change, path in batch:
                         if Path(path).name in self.folders:
                             self._restart_tree.set()

@@ -219,7 +219,7 @@ def _finish(
             countries = (hit.country,) if hit else ()
         if not countries:
             countries = gaz.countries_in_title(raw.title)
-    themes = _themes(raw, config.themes, lead, problems)
+    themes = _themes(raw, config.themes, lead, problems, config.theme_names)
     summary = _opt_text(fields, "summary", raw, problems) or shorten(lead, SUMMARY_LIMIT)
     slug_given = _opt_text(fields, "slug", raw, problems)
     slug = slugify(slug_given or raw.title)
@@ -243,7 +243,19 @@ def _finish(
             )
         )
         return None, problems
+    if config.multilingual and lang not in config.languages:
+        problems.append(
+            error(
+                raw.path,
+                line_of("lang"),
+                f"'lang' is {lang!r}, not one of the site's languages {list(config.languages)}",
+                f"use one of them, or add {lang!r} to 'languages' in dateline.toml",
+            )
+        )
+        return None, problems
     path = _permalink(config.permalink, raw.date, slug, lang)
+    if lang in config.languages and "{lang}" not in config.permalink:
+        path = config.language_prefix(lang) + path  # "/es/news/…"; the default stays at the root
     try:
         check_site_path(path)
     except UnsafePathError as exc:
@@ -434,7 +446,11 @@ def _countries(raw: _Raw, gaz: Gazetteer, problems: list[Diagnostic]) -> tuple[s
 
 
 def _themes(
-    raw: _Raw, rules: tuple[ThemeRule, ...], lead: str, problems: list[Diagnostic]
+    raw: _Raw,
+    rules: tuple[ThemeRule, ...],
+    lead: str,
+    problems: list[Diagnostic],
+    translated: Mapping[str, Mapping[str, str]],
 ) -> tuple[str, ...]:
     if "themes" in raw.fields and raw.fields["themes"] is not None:
         items = _as_list(raw.fields["themes"])
@@ -448,6 +464,9 @@ def _themes(
             )
             return ()
         by_slug = {rule.slug: rule.name for rule in rules}
+        for names_in_lang in translated.values():  # "Trata de personas" → "Trafficking in persons"
+            for theme, name in names_in_lang.items():
+                by_slug.setdefault(slugify(name), by_slug.get(slugify(theme), theme))
         names = [by_slug.get(slugify(t), " ".join(t.split())) for t in items]
         return tuple(dict.fromkeys(n for n in names if slugify(n)))
     return match_themes(f"{raw.title}\n{lead}", rules)
