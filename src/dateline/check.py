@@ -89,7 +89,7 @@ def content_warnings(
     vocabulary = [rule.name for rule in config.themes]
     known = {slugify(name) for name in vocabulary}
     seen: dict[tuple[dt.date, str, str], Article] = {}
-    for a in articles:
+    for a in sorted(articles, key=lambda a: (a.source.path, a.source.line or 0)):
         path, line = a.source.path, a.source.line
         if a.place:
             yield from _place_warning(a, gazetteer)
@@ -133,12 +133,13 @@ def _place_warning(article: Article, gazetteer: Gazetteer) -> Iterator[Diagnosti
     if gazetteer.lookup(first) is not None:
         return
     near = gazetteer.suggest(first)
-    hint = f"did you mean {', '.join(near)}? " if near else ""
+    code = article.countries[0] if article.countries else "MX"
+    add = f'add it to [places] in dateline.toml: "{first}" = "{code}"'
     yield warning(
         article.source.path,
         article.source.line,
         f"the place {first!r} is not in the gazetteer",
-        f'{hint}add it to [places] in dateline.toml, e.g. "{first}" = "MX"',
+        f"did you mean {', '.join(near)}? If the spelling is right, {add}" if near else add,
     )
 
 
@@ -164,7 +165,7 @@ def link_problems(article: Article, config: SiteConfig, targets: set[str]) -> li
     problems = []
     for kind, href in parser.found:
         target = internal_target(href, article.path, config.base_url)
-        if target is None or _served(target, targets):
+        if target is None or (target and _served(target, targets)):
             continue
         line = _line_of(config.root / article.source.path, href) or article.source.line
         if target == "":
