@@ -281,10 +281,17 @@ def test_a_site_that_never_built_shows_the_overlay_then_recovers(
 )
 def test_requests_cannot_leave_the_build_folder(served: Preview, target: str) -> None:
     (served.root.parent / "secret.txt").write_text("TOP SECRET", encoding="utf-8")
-    answer = get(served, target)
+    answer = get(served, target, Host=f"127.0.0.1:{served.port}")
     assert answer.status in (400, 404)
     assert b"TOP SECRET" not in answer.body
     assert b"files" not in answer.body  # not the manifest either
+
+
+def test_foreign_host_names_are_refused_on_a_local_bind(served: Preview) -> None:
+    """A page on another site that rebinds its DNS name to 127.0.0.1 cannot read the preview."""
+    assert get(served, PREFIX, Host="evil.example").status == 421
+    for host in (f"127.0.0.1:{served.port}", f"localhost:{served.port}", "[::1]"):
+        assert get(served, PREFIX, Host=host).status == 200
 
 
 def test_absolute_paths_and_symlinks_pointing_out_are_not_found(

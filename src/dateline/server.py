@@ -23,7 +23,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, unquote
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from dateline.livereload import OVERLAY_CSS, RELOAD_JS, SCRIPT_PATH, STYLE_PATH, inject
 from dateline.urls import UnsafePathError, check_site_path
@@ -123,6 +123,17 @@ class PreviewHTTPServer(ThreadingHTTPServer):
         self.poll_timeout = poll_timeout
         super().__init__(address, PreviewHandler)
 
+    def host_allowed(self, host_header: str) -> bool:
+        """Refuse foreign Host names on a local bind: a DNS-rebinding page cannot read drafts."""
+        bound = str(self.server_address[0]).lower()
+        if not host_header or bound in WILDCARD_HOSTS:
+            return True
+        try:
+            name = (urlsplit("//" + host_header).hostname or "").lower()
+        except ValueError:
+            return False
+        return name in {"localhost", "127.0.0.1", "::1", bound} or name.endswith(".localhost")
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A browser closing a tab mid-response is normal: stay quiet about it."""
         exc = sys.exc_info()[1]
@@ -150,6 +161,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
     def _answer(self, *, head: bool) -> None:
         state = self.server.state
+        if not self.server.host_allowed(self.headers.get("Host", "")):
+            self._send(
+                HTTPStatus.MISDIRECTED_REQUEST, b"unknown Host\n", CONTENT_TYPES[".txt"], head=head
+            )
+            return
         raw_path, _, query = self.path.partition("?")
         if raw_path == RELOAD_PATH:
             epoch = parse_qs(query).get("epoch", [""])[0]
