@@ -199,7 +199,7 @@ def translation_key_problems(articles: Iterable[Article]) -> list[Diagnostic]:
     """An error for every two articles of one language that share a translation_key."""
     seen: dict[tuple[str, str], Article] = {}
     problems = []
-    for article in articles:
+    for article in sorted(articles, key=lambda a: (a.source.path, a.source.line)):
         if article.translation_key is None:
             continue
         first = seen.setdefault((article.lang, article.translation_key), article)
