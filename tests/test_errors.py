@@ -22,7 +22,7 @@ def run_build(root: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]
 @pytest.mark.parametrize(
     ("name", "text", "expected"),
     [
-        ("yaml.md", "---\ntitle: A\ndate: 2018-07-06\nthemes: [Health\n---\nBody\n", "content/yaml.md:5: error: the front matter is not valid YAML"),
+        ("yaml.md", "---\ntitle: A\ndate: 2018-07-06\nthemes: [Health\n---\nBody\n", "content/yaml.md:4: error: the front matter is not valid YAML"),
         ("nodate.md", "---\ntitle: A\n---\nBody\n", "content/nodate.md:1: error: the 'date' is missing"),
         ("baddate.md", "---\ntitle: A\n\ndate: July 2018\n---\nBody\n", "content/baddate.md:4: error: invalid date 'July 2018'"),
         ("impossible.md", "---\ntitle: A\ndate: 31 February 2019\n---\nBody\n", "content/impossible.md:3: error: invalid date '31 February 2019'"),

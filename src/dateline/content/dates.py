@@ -105,6 +105,13 @@ class DateParseError(ValueError):
         self.hint = hint
 
 
+class ImpossibleDateError(DateParseError):
+    """A complete, well-formed date that does not exist (31 February, month 13, wrong weekday).
+
+    Digests use the difference: such a line is a date line with a typo, never lead text.
+    """
+
+
 def _fold(value: str) -> str:
     """Lower case, no accents, one space between words, no trailing period."""
     decomposed = unicodedata.normalize("NFKD", value)
@@ -192,13 +199,13 @@ def _offset(m: re.Match[str]) -> dt.tzinfo:
 
 def _check_day(year: int, month: int, day: int) -> None:
     if year < 1:
-        raise DateParseError("there is no year 0", "write the year with four digits")
+        raise ImpossibleDateError("there is no year 0", "write the year with four digits")
     if not 1 <= month <= 12:
-        raise DateParseError(f"there is no month {month}", "months go from 01 to 12")
+        raise ImpossibleDateError(f"there is no month {month}", "months go from 01 to 12")
     last = calendar.monthrange(year, month)[1]
     if not 1 <= day <= last:
         name = _MONTHS_EN[month - 1].capitalize()
-        raise DateParseError(f"{name} {year} has only {last} days", _DEFAULT_HINT)
+        raise ImpossibleDateError(f"{name} {year} has only {last} days", _DEFAULT_HINT)
 
 
 def _from_words(text: str, tz: dt.tzinfo) -> dt.datetime:

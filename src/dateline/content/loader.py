@@ -35,6 +35,9 @@ KNOWN_FIELDS = (
     "place", "draft", "lang", "image", "translation_key", "redirect_from",
 )  # fmt: skip
 SUMMARY_LIMIT = 300
+# A long bulletin is ~50 kB; Markdown takes ~3 s per MB, so a bigger file is a paste
+# accident (an embedded image, a whole report) that would stall every build.
+MAX_MARKDOWN_CHARS = 2_000_000
 _LANG_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 
 
@@ -107,14 +110,33 @@ def load_source(
 def parse_digest_entries(
     text: str, loader: Loader, default_date: dt.datetime | None = None
 ) -> tuple[list[digest.DigestEntry], list[digest.DigestProblem]]:
-    """The digest parser exactly as loading calls it (the importer reuses it)."""
+    """The digest parser exactly as loading calls it (the importer reuses it).
+
+    A line that is a date that does not exist ("31 February 2019") is reported, not
+    swallowed into the previous entry's lead.
+    """
     tz = loader.config.tz
-    return digest.parse_digest(
-        text,
-        lambda s: dates.parse_date_line(s, tz=tz),
-        country_code=loader.gazetteer.country_code,
-        default_date=default_date,
+    impossible: dict[str, dates.ImpossibleDateError] = {}
+
+    def date_line(line: str) -> dt.datetime | None:
+        try:
+            return dates.parse_date(line, tz=tz)
+        except dates.ImpossibleDateError as exc:
+            impossible[line] = exc
+        except dates.DateParseError:
+            pass
+        return None
+
+    entries, problems = digest.parse_digest(
+        text, date_line, country_code=loader.gazetteer.country_code, default_date=default_date
     )
+    if impossible:
+        problems += [
+            digest.DigestProblem(number, f"invalid date {line!r}: {exc.message}", exc.hint)
+            for number, line in digest.paragraphs_of(text)
+            if (exc := impossible.get(line)) is not None
+        ]
+    return entries, problems
 
 
 def _load_digest(
@@ -144,6 +166,18 @@ def _load_markdown(
     source: sources.SourceFile, loader: Loader
 ) -> tuple[list[Article], list[Diagnostic]]:
     path = source.path
+    if not source.text.strip():
+        return [], [warning(path, None, "the file is empty; it is skipped")]
+    if len(source.text) > MAX_MARKDOWN_CHARS:
+        size = f"{len(source.text) / 1_000_000:.1f} million characters"
+        return [], [
+            error(
+                path,
+                None,
+                f"the file is too long for one bulletin ({size}; the limit is 2 million)",
+                "split it into several bulletins, or remove pasted data such as embedded images",
+            )
+        ]
     try:
         fm = frontmatter.parse_front_matter(source.text)
     except frontmatter.FrontMatterError as exc:
