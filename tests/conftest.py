@@ -72,3 +72,21 @@ def article_md(title: str, date: str, body: str = "Body text.", **fields: object
         lines.append(f"{key}: {value}")
     lines += ["---", "", body, ""]
     return "\n".join(lines)
+
+
+RunCli = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> RunCli:
+    """Run `dateline ARGV…` with the fixed test clock; returns (exit status, stdout, stderr)."""
+    from dateline.cli import main
+
+    monkeypatch.setattr("dateline.cli.now", lambda: NOW)
+
+    def run(*argv: str | Path) -> tuple[int, str, str]:
+        code = main([str(a) for a in argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

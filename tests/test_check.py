@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from dateline.check import check_site
-from dateline.cli import main
 from dateline.errors import Diagnostic
-from tests.conftest import NOW, MakeSite, article_md
+from tests.conftest import NOW, MakeSite, RunCli, article_md
 
 CONFIG = 'base_url = "https://example.org/"\ntimezone = "UTC"\n[themes]\n"Health" = ["health"]\n'
 GOOD = {
@@ -28,11 +27,6 @@ GOOD = {
     "content/c.txt": "4 July, 2018\n\nA digest bulletin\n\nSanta Ana – Its lead.\n",
     "static/logo.png": "not really a png",
 }
-
-
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("dateline.cli.now", lambda: NOW)
 
 
 def problems(site: Path) -> list[Diagnostic]:
@@ -193,41 +187,44 @@ def test_link_outside_the_sites_base_path(make_site: MakeSite) -> None:
     ],
 )
 def test_errors_are_what_the_build_refuses(
-    capsys: pytest.CaptureFixture[str], make_site: MakeSite, files: dict[str, str], expected: str
+    cli: RunCli, make_site: MakeSite, files: dict[str, str], expected: str
 ) -> None:
     site = make_site({**GOOD, **files})
-    assert main(["check", "--site", str(site)]) == 1
-    out = capsys.readouterr().out
+    code, out, _ = cli("check", "--site", site)
+    assert code == 1
     assert expected in out
     assert not (site / "dist").exists()
 
 
-def test_exit_status_and_strict(capsys: pytest.CaptureFixture[str], make_site: MakeSite) -> None:
+def test_exit_status_and_strict(cli: RunCli, make_site: MakeSite) -> None:
     """Warnings alone exit 0; --strict makes them errors and exits 1."""
     site = make_site({**GOOD, "content/a.md": article_md("Clinic opens", "2018-07-06", "Text.")})
-    assert main(["check", "--site", str(site)]) == 0
-    assert "content/a.md:1: warning: no country found" in capsys.readouterr().out
-    assert main(["check", "--site", str(site), "--strict"]) == 1
-    out = capsys.readouterr().out
+    code, out, _ = cli("check", "--site", site)
+    assert code == 0
+    assert "content/a.md:1: warning: no country found" in out
+    code, out, _ = cli("check", "--site", site, "--strict")
+    assert code == 1
     assert "content/a.md:1: error: no country found" in out
     assert out.strip().endswith("1 error, 0 warnings")
 
 
-def test_json_format(capsys: pytest.CaptureFixture[str], make_site: MakeSite) -> None:
+def test_json_format(cli: RunCli, make_site: MakeSite) -> None:
     site = make_site({**GOOD, "content/a.md": article_md("Clinic opens", "2018-07-06", "Text.")})
-    assert main(["check", "--site", str(site), "--format", "json"]) == 0
-    report = json.loads(capsys.readouterr().out)
+    code, out, _ = cli("check", "--site", site, "--format", "json")
+    assert code == 0
+    report = json.loads(out)
     assert (report["errors"], report["warnings"], report["articles"]) == (0, 1, 3)
     assert report["diagnostics"][0]["path"] == "content/a.md"
     assert report["diagnostics"][0]["line"] == 1
     assert report["diagnostics"][0]["severity"] == "warning"
 
 
-def test_github_annotations(capsys: pytest.CaptureFixture[str], make_site: MakeSite) -> None:
+def test_github_annotations(cli: RunCli, make_site: MakeSite) -> None:
     """`::warning file=…,line=…::message`, with GitHub's escapes for %, newlines, ':' and ','."""
     site = make_site({**GOOD, "content/a,b.md": article_md("Clinic: 100%", "2018-07-06", "Text.")})
-    assert main(["check", "--site", str(site), "--format", "github"]) == 0
-    lines = capsys.readouterr().out.splitlines()
+    code, out, _ = cli("check", "--site", site, "--format", "github")
+    assert code == 0
+    lines = out.splitlines()
     assert lines[0].startswith(
         "::warning file=content/a%2Cb.md,line=1,title=dateline::no country found for 'Clinic: 100%25'"
     )

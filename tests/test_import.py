@@ -8,7 +8,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,24 +17,13 @@ from dateline.content.loader import load_site
 from dateline.content.markup import MarkdownRenderer, paragraphs_html
 from dateline.importer import markdown_escape
 from dateline.urls import slugify
-from tests.conftest import NOW, REPO, SEED, MakeSite, build, page
+from tests.conftest import NOW, REPO, SEED, MakeSite, RunCli, build, page
 
 CONFIG = 'base_url = "https://example.org/"\ntimezone = "UTC"\n[themes]\n"Health" = ["health"]\n'
 
 
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("dateline.cli.now", lambda: NOW)
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def listing(capsys: pytest.CaptureFixture[str], site: Path) -> list[dict[str, object]]:
-    code, out, err = run(capsys, "list", "--json", "--site", site)
+def listing(cli: RunCli, site: Path) -> list[dict[str, object]]:
+    code, out, err = cli("list", "--json", "--site", site)
     assert code == 0, err
     rows: list[dict[str, object]] = json.loads(out)
     return rows
@@ -49,9 +37,7 @@ def files(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
-def test_seed_imports_to_the_same_articles(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
+def test_seed_imports_to_the_same_articles(cli: RunCli, tmp_path: Path) -> None:
     """Importing the bundled digest and building gives the bundled site's articles, URLs and text."""
     site, direct_site = tmp_path / "site", tmp_path / "direct"
     for root in (site, direct_site):
@@ -59,12 +45,12 @@ def test_seed_imports_to_the_same_articles(
         shutil.copy(REPO / "dateline.toml", root)
     (direct_site / "content").mkdir()
     shutil.copy(SEED, direct_site / "content")
-    code, _out, _ = run(capsys, "import", SEED, "--site", site)
+    code, _out, _ = cli("import", SEED, "--site", site)
     assert code == 0
     written = sorted(p.relative_to(site).as_posix() for p in (site / "content").rglob("*.md"))
     assert len(written) == 10
     assert all(p.startswith(("content/2018/06/", "content/2018/07/")) for p in written)
-    imported, bundled = listing(capsys, site), listing(capsys, direct_site)
+    imported, bundled = listing(cli, site), listing(cli, direct_site)
     assert len(bundled) == 10
     assert without_source(imported) == without_source(bundled)
     direct = load_site(load_config(direct_site)).articles
@@ -74,49 +60,47 @@ def test_seed_imports_to_the_same_articles(
     ]
 
 
-def test_reimport_writes_nothing_and_says_so(
-    capsys: pytest.CaptureFixture[str], make_site: MakeSite
-) -> None:
+def test_reimport_writes_nothing_and_says_so(cli: RunCli, make_site: MakeSite) -> None:
     site = make_site({"dateline.toml": CONFIG})
-    assert run(capsys, "import", SEED, "--site", site)[0] == 0
+    assert cli("import", SEED, "--site", site)[0] == 0
     before = files(site)
-    code, out, _ = run(capsys, "import", SEED, "--site", site)
+    code, out, _ = cli("import", SEED, "--site", site)
     assert code == 0
-    assert "nothing new: all 10 articles were already imported" in out
+    assert "nothing new: 10 articles already imported" in out
     assert files(site) == before
 
 
 def test_same_file_with_different_text_is_refused_unless_forced(
-    capsys: pytest.CaptureFixture[str], make_site: MakeSite, tmp_path: Path
+    cli: RunCli, make_site: MakeSite, tmp_path: Path
 ) -> None:
     site = make_site({"dateline.toml": CONFIG})
     digest = tmp_path / "digest.txt"
     digest.write_text("6 July, 2018\n\nA title\n\nSan Salvador – First text.\n", encoding="utf-8")
-    assert run(capsys, "import", digest, "--site", site)[0] == 0
+    assert cli("import", digest, "--site", site)[0] == 0
     target = site / "content/2018/07/06-a-title.md"
     digest.write_text("6 July, 2018\n\nA title\n\nSan Salvador – Edited text.\n", encoding="utf-8")
-    code, out, err = run(capsys, "import", digest, "--site", site)
+    code, out, err = cli("import", digest, "--site", site)
     assert code == 1
     assert "digest.txt:1: error: " in err
     assert "already exists with different text" in err
     assert "--force" in err
     assert "First text." in target.read_text(encoding="utf-8")
     assert "0 written, 0 skipped, 1 refused" in out
-    assert run(capsys, "import", digest, "--site", site, "--force")[0] == 0
+    assert cli("import", digest, "--site", site, "--force")[0] == 0
     assert "Edited text." in target.read_text(encoding="utf-8")
 
 
-def test_dry_run_writes_nothing(capsys: pytest.CaptureFixture[str], make_site: MakeSite) -> None:
+def test_dry_run_writes_nothing(cli: RunCli, make_site: MakeSite) -> None:
     site = make_site({"dateline.toml": CONFIG})
     before = files(site)
-    code, out, _ = run(capsys, "import", SEED, "--site", site, "--dry-run")
+    code, out, _ = cli("import", SEED, "--site", site, "--dry-run")
     assert code == 0
     assert out.count("would write ") == 10
     assert files(site) == before
 
 
 def test_undated_listing_is_an_error_unless_date_is_given(
-    capsys: pytest.CaptureFixture[str], make_site: MakeSite, tmp_path: Path
+    cli: RunCli, make_site: MakeSite, tmp_path: Path
 ) -> None:
     site = make_site({"dateline.toml": CONFIG})
     digest = tmp_path / "listing.txt"
@@ -124,14 +108,14 @@ def test_undated_listing_is_an_error_unless_date_is_given(
         "\nFirst bulletin\nSan Salvador – Its lead.\nSecond bulletin\nTegucigalpa – Its lead.\n",
         encoding="utf-8",
     )
-    code, _, err = run(capsys, "import", digest, "--site", site)
+    code, _, err = cli("import", digest, "--site", site)
     assert code == 1
     assert f"{digest.as_posix()}:2: error: this entry has no date line" in err
     assert "'First bulletin'" in err
     assert "--date" in err
     assert not (site / "content").exists()
-    assert run(capsys, "import", digest, "--site", site, "--date", "3 de marzo de 2020")[0] == 0
-    rows = listing(capsys, site)
+    assert cli("import", digest, "--site", site, "--date", "3 de marzo de 2020")[0] == 0
+    rows = listing(cli, site)
     assert [(r["title"], r["date"], r["countries"]) for r in rows] == [
         ("First bulletin", "2020-03-03T00:00:00+00:00", ["SV"]),
         ("Second bulletin", "2020-03-03T00:00:00+00:00", ["HN"]),
@@ -139,27 +123,27 @@ def test_undated_listing_is_an_error_unless_date_is_given(
 
 
 def test_web_page_article_with_values_yaml_would_misread(
-    capsys: pytest.CaptureFixture[str], make_site: MakeSite, tmp_path: Path
+    cli: RunCli, make_site: MakeSite, tmp_path: Path
 ) -> None:
     """A title 'Yes' and Norway's code NO survive the front matter as text."""
     site = make_site({"dateline.toml": CONFIG})
     digest = tmp_path / "page.txt"
     digest.write_text("Yes\nNorway\n9 February, 2018\nThe body.\n", encoding="utf-8")
-    assert run(capsys, "import", digest, "--site", site)[0] == 0
+    assert cli("import", digest, "--site", site)[0] == 0
     text = (site / "content/2018/02/09-yes.md").read_text(encoding="utf-8")
     assert "title: 'Yes'" in text
     assert "countries: ['NO']" in text
-    assert [(r["title"], r["countries"]) for r in listing(capsys, site)] == [("Yes", ["NO"])]
+    assert [(r["title"], r["countries"]) for r in listing(cli, site)] == [("Yes", ["NO"])]
 
 
 def test_html_and_markdown_in_a_digest_show_as_the_digest_text(
-    capsys: pytest.CaptureFixture[str], make_site: MakeSite, tmp_path: Path
+    cli: RunCli, make_site: MakeSite, tmp_path: Path
 ) -> None:
     site = make_site({"dateline.toml": CONFIG})
     lead = "San Salvador – <script>alert(1)</script> & *not bold* [not](a-link) `x` &amp; 1\\2"
     digest = tmp_path / "d.txt"
     digest.write_text(f"6 July, 2018\nA <b>title</b>\n{lead}\n# not a heading\n", encoding="utf-8")
-    assert run(capsys, "import", digest, "--site", site)[0] == 0
+    assert cli("import", digest, "--site", site)[0] == 0
     report = build(site)
     soup = page(report.out_dir, "/news/2018/07/06/a-b-title-b/")
     body = soup.select_one("article") or soup
@@ -170,22 +154,18 @@ def test_html_and_markdown_in_a_digest_show_as_the_digest_text(
     assert not body.select("em, code, h1 ~ h1, a[href='a-link']")
 
 
-def test_digest_inside_the_content_folder_is_refused(
-    capsys: pytest.CaptureFixture[str], make_site: MakeSite
-) -> None:
+def test_digest_inside_the_content_folder_is_refused(cli: RunCli, make_site: MakeSite) -> None:
     site = make_site({"dateline.toml": CONFIG, "content/d.txt": "6 July, 2018\nA title\nLead.\n"})
-    code, _, err = run(capsys, "import", site / "content/d.txt", "--site", site)
+    code, _, err = cli("import", site / "content/d.txt", "--site", site)
     assert code == 1
     assert "the site already has an article at /news/2018/07/06/a-title/" in err
     assert "move it out first" in err
 
 
-def test_only_text_digests_are_imported(
-    capsys: pytest.CaptureFixture[str], make_site: MakeSite, tmp_path: Path
-) -> None:
+def test_only_text_digests_are_imported(cli: RunCli, make_site: MakeSite, tmp_path: Path) -> None:
     site = make_site({"dateline.toml": CONFIG})
     (tmp_path / "a.md").write_text("# hi\n", encoding="utf-8")
-    code, _, err = run(capsys, "import", tmp_path / "a.md", "--site", site)
+    code, _, err = cli("import", tmp_path / "a.md", "--site", site)
     assert code == 1
     assert "reads plain-text digests (.txt files)" in err
 

@@ -7,36 +7,22 @@ from pathlib import Path
 
 import pytest
 
-from dateline.cli import main
-from tests.conftest import NOW, MakeSite, article_md, build, page
+from tests.conftest import MakeSite, RunCli, article_md, build, page
 
 CONFIG = 'base_url = "https://example.org/"\ntimezone = "America/El_Salvador"\n[themes]\n"Health" = ["health"]\n'
 
 
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("dateline.cli.now", lambda: NOW)
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def rows(capsys: pytest.CaptureFixture[str], site: Path, *extra: str) -> list[dict[str, object]]:
-    code, out, err = run(capsys, "list", "--json", "--site", site, *extra)
+def rows(cli: RunCli, site: Path, *extra: str) -> list[dict[str, object]]:
+    code, out, err = cli("list", "--json", "--site", site, *extra)
     assert code == 0, err
     found: list[dict[str, object]] = json.loads(out)
     return found
 
 
-def test_new_creates_a_draft_that_loads_and_builds(
-    capsys: pytest.CaptureFixture[str], make_site: MakeSite
-) -> None:
+def test_new_creates_a_draft_that_loads_and_builds(cli: RunCli, make_site: MakeSite) -> None:
     site = make_site({"dateline.toml": CONFIG})
-    code, out, _ = run(
-        capsys, "new", "IOM´s clinic: NO more waiting", "--site", site,
+    code, out, _ = cli(
+        "new", "IOM´s clinic: NO more waiting", "--site", site,
         "--country", "Norway", "--country", "sv", "--theme", "health",
         "--place", "San Salvador", "--date", "3 de marzo de 2020",
     )  # fmt: skip
@@ -44,8 +30,8 @@ def test_new_creates_a_draft_that_loads_and_builds(
     path = site / "content/2020/03/03-iom-s-clinic-no-more-waiting.md"
     assert f"created {path.as_posix()}" in out
     assert path.is_file()
-    assert rows(capsys, site) == []  # a draft stays off the site…
-    (listed,) = rows(capsys, site, "--drafts")  # …until it is published
+    assert rows(cli, site) == []  # a draft stays off the site…
+    (listed,) = rows(cli, site, "--drafts")  # …until it is published
     assert {k: v for k, v in listed.items() if k != "source"} == {
         "url": "/news/2020/03/03/iom-s-clinic-no-more-waiting/",
         "date": "2020-03-03T00:00:00-06:00",
@@ -64,29 +50,27 @@ def test_new_creates_a_draft_that_loads_and_builds(
 
 
 def test_new_dates_today_from_the_clock_in_the_sites_time_zone(
-    capsys: pytest.CaptureFixture[str], make_site: MakeSite
+    cli: RunCli, make_site: MakeSite
 ) -> None:
     """NOW is 2026-01-01 00:00 UTC: still 31 December 2025 in El Salvador."""
     site = make_site({"dateline.toml": CONFIG})
-    assert run(capsys, "new", "Year end", "--site", site)[0] == 0
+    assert cli("new", "Year end", "--site", site)[0] == 0
     assert (site / "content/2025/12/31-year-end.md").is_file()
 
 
-def test_new_refuses_to_overwrite_and_numbers_a_taken_url(
-    capsys: pytest.CaptureFixture[str], make_site: MakeSite
-) -> None:
+def test_new_refuses_to_overwrite_and_numbers_a_taken_url(cli: RunCli, make_site: MakeSite) -> None:
     site = make_site(
         {
             "dateline.toml": CONFIG,
             "content/old.txt": "5 July, 2018\nSame title\nSan Salvador – Text.\n",
         }
     )
-    assert run(capsys, "new", "Same title", "--site", site, "--date", "2018-07-05")[0] == 0
+    assert cli("new", "Same title", "--site", site, "--date", "2018-07-05")[0] == 0
     second = site / "content/2018/07/05-same-title-2.md"
     assert "slug: same-title-2" in second.read_text(encoding="utf-8")
     before = second.read_bytes()
     second.write_text("edited by hand", encoding="utf-8")
-    code, _, err = run(capsys, "new", "Same title", "--site", site, "--date", "2018-07-05")
+    code, _, err = cli("new", "Same title", "--site", site, "--date", "2018-07-05")
     assert code == 1
     assert "already exists; it was left as it was" in err
     assert second.read_text(encoding="utf-8") == "edited by hand"
@@ -102,27 +86,23 @@ def test_new_refuses_to_overwrite_and_numbers_a_taken_url(
     ],
 )
 def test_new_explains_bad_input(
-    capsys: pytest.CaptureFixture[str], make_site: MakeSite, argv: list[str], message: str
+    cli: RunCli, make_site: MakeSite, argv: list[str], message: str
 ) -> None:
     site = make_site({"dateline.toml": CONFIG})
-    code, _, err = run(capsys, "new", "A title", "--site", site, *argv)
+    code, _, err = cli("new", "A title", "--site", site, *argv)
     assert code in (1, 2)
     assert message in err
     assert not (site / "content").exists()
 
 
-def test_new_warns_about_an_unknown_theme(
-    capsys: pytest.CaptureFixture[str], make_site: MakeSite
-) -> None:
+def test_new_warns_about_an_unknown_theme(cli: RunCli, make_site: MakeSite) -> None:
     site = make_site({"dateline.toml": CONFIG})
-    code, _, err = run(capsys, "new", "A title", "--site", site, "--theme", "Helth")
+    code, _, err = cli("new", "A title", "--site", site, "--theme", "Helth")
     assert code == 0
     assert "'Helth' is not a theme of the site (hint: did you mean 'Health'?)" in err
 
 
-def test_list_is_newest_first_and_hides_drafts_and_future(
-    capsys: pytest.CaptureFixture[str], make_site: MakeSite
-) -> None:
+def test_list_is_newest_first_and_hides_drafts_and_future(cli: RunCli, make_site: MakeSite) -> None:
     site = make_site(
         {
             "dateline.toml": CONFIG,
@@ -134,18 +114,18 @@ def test_list_is_newest_first_and_hides_drafts_and_future(
             "content/d.md": article_md("Later", "2030-01-01", "D."),
         }
     )
-    listed = rows(capsys, site)
+    listed = rows(cli, site)
     assert [(r["source"], r["title"], r["date"]) for r in listed] == [
         ("content/b.txt:1", "Newer", "2018-07-06T00:00:00-06:00"),
         ("content/a.md:1", "Older", "2018-07-01T00:00:00-06:00"),
     ]
-    assert [r["title"] for r in rows(capsys, site, "--drafts")] == [
+    assert [r["title"] for r in rows(cli, site, "--drafts")] == [
         "Later",
         "Hidden",
         "Newer",
         "Older",
     ]
-    code, out, _ = run(capsys, "list", "--site", site)
+    code, out, _ = cli("list", "--site", site)
     assert code == 0
     header, first, second = out.splitlines()
     assert header.split("\t") == [
@@ -157,13 +137,11 @@ def test_list_is_newest_first_and_hides_drafts_and_future(
     assert second.split("\t")[4:7] == ["San Salvador", "SV", "Health"]
 
 
-def test_list_reports_content_errors(
-    capsys: pytest.CaptureFixture[str], make_site: MakeSite
-) -> None:
+def test_list_reports_content_errors(cli: RunCli, make_site: MakeSite) -> None:
     site = make_site(
         {"dateline.toml": CONFIG, "content/x.txt": "Undated title\nLead.\nOther\nLead.\n"}
     )
-    code, out, err = run(capsys, "list", "--json", "--site", site)
+    code, out, err = cli("list", "--json", "--site", site)
     assert code == 1
     assert json.loads(out) == []
     assert "content/x.txt:1: error: this entry has no date line" in err

@@ -370,7 +370,8 @@ def run_import(args: argparse.Namespace) -> int:
     _print(report.diagnostics)
     refused = sum(d.is_error for d in report.diagnostics)
     if not report.written and report.skipped and not refused:
-        print(f"nothing new: all {len(report.skipped)} articles were already imported")
+        count = len(report.skipped)
+        print(f"nothing new: {count} article{'s' * (count != 1)} already imported")
     else:
         print(
             f"{'dry run: ' if args.dry_run else ''}{len(report.written)} "
