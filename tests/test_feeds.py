@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-import feedparser
+import feedparser  # type: ignore[import-untyped]
 import pytest
 
 from dateline.build import BuildReport
@@ -94,7 +94,7 @@ def test_every_feed_link_in_a_page_head_resolves(seed: BuildReport) -> None:
     for html in out.rglob("*.html"):
         soup = page(out, "/" + html.relative_to(out).as_posix())
         for link in soup.select('head link[rel=alternate][type="application/atom+xml"]'):
-            href = link["href"]
+            href = str(link["href"])
             assert href.startswith("https://example.org/news-archive/")
             target = out / href.removeprefix("https://example.org/news-archive/")
             assert target.is_file(), f"{html}: {href}"
@@ -150,7 +150,8 @@ def test_term_pages_link_their_feed_and_other_pages_only_the_site_feed(make_site
 
     def feeds_of(path: str) -> list[str]:
         return [
-            link["href"] for link in page(out, path).select('link[type="application/atom+xml"]')
+            str(link["href"])
+            for link in page(out, path).select('link[type="application/atom+xml"]')
         ]
 
     assert feeds_of("/countries/guatemala/") == [

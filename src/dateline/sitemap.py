@@ -50,15 +50,20 @@ def plan_sitemaps(
     pages: Iterable[Artifact],
     config: SiteConfig,
     *,
-    max_urls: int = MAX_URLS,
-    max_bytes: int = MAX_BYTES,
+    max_urls: int | None = None,
+    max_bytes: int | None = None,
 ) -> tuple[Artifact, ...]:
-    """The sitemap (or sitemap index and numbered sitemaps) and robots.txt for `pages`."""
+    """The sitemap (or sitemap index and numbered sitemaps) and robots.txt for `pages`.
+
+    The limits default to MAX_URLS and MAX_BYTES, read at call time so a test can
+    lower them for a whole build.
+    """
     urls = sorted(
         (SitemapUrl(p.path, _lastmod(p), _alternates(p, config)) for p in pages if p.path.endswith("/") and p.kind not in _UNLISTED),
         key=lambda u: u.path,
     )  # fmt: skip
-    chunks = list(_chunks(urls, len(config.base_url) + _ENTRY_BYTES, max_urls, max_bytes))
+    per_url = len(config.base_url) + _ENTRY_BYTES
+    chunks = list(_chunks(urls, per_url, max_urls or MAX_URLS, max_bytes or MAX_BYTES))
     robots = Artifact("/robots.txt", "robots.txt", {"sitemap": SITEMAP}, "robots")
     if len(chunks) <= 1:
         urls_only = tuple(chunks[0]) if chunks else ()
