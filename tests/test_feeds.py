@@ -196,3 +196,12 @@ def test_site_without_articles_still_has_a_valid_feed(make_site: MakeSite) -> No
     parsed = parse(out / "feed.xml")
     assert parsed.entries == []
     assert parsed.feed.updated.startswith("1970-01-01")
+
+
+def test_control_characters_in_a_bulletin_do_not_break_the_feed(make_site: MakeSite) -> None:
+    """A stray control byte from an e-mailed digest is dropped from the feed, which stays valid."""
+    digest = "6 July, 2018\n\nTitle\x01 with a bell\x07\n\nSan Salvador – Lead\x02 text.\n"
+    out = build(make_site({"content/d.txt": digest})).out_dir
+    entry = parse(out / "feed.xml").entries[0]
+    assert entry.title == "Title with a bell"
+    assert "Lead text." in entry.content[0].value

@@ -30,6 +30,7 @@ _SCHEMA = "https://schema.org"
 # Inside <script>, "<", ">" and "&" are the only characters that can end it or start
 # markup; JSON allows them as \u escapes, which mean the same to every JSON reader.
 _SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _BASE_URL_LINE = re.compile(r'^\s*"?base_url"?\s*=', re.MULTILINE)
 
 JsonObject = dict[str, Any]
@@ -93,6 +94,13 @@ def script_json(data: object) -> Markup:
     """Serialise for a <script type="application/ld+json"> element, safe against any text."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=False, separators=(",", ":"))
     return Markup(text.translate(_SCRIPT_SAFE))
+
+
+def xml_chars(text: str) -> str:
+    """Drop the characters XML 1.0 forbids (most C0 controls), which one stray byte in a
+    bulletin would otherwise turn into a feed no reader accepts. Keeps Markup safe."""
+    cleaned = _NOT_XML.sub("", text)
+    return Markup(cleaned) if isinstance(text, Markup) else cleaned
 
 
 def rfc3339(moment: dt.datetime) -> str:
@@ -294,6 +302,7 @@ def install(env: jinja2.Environment, config: SiteConfig) -> None:
         og_locale=og_locale,
         jsonld=script_json,
         rfc3339=rfc3339,
+        xml_chars=xml_chars,
     )
     env.globals.update(
         structured_data=StructuredData(
