@@ -315,17 +315,30 @@ class PageWatch:
         page.on("response", self._on_response)
         page.on("request", self._on_request)
 
+    @staticmethod
+    def _browser_favicon(url: str) -> bool:
+        """Chromium's own request for /favicon.ico at the host root when a page declares no icon.
+
+        Not the page's request, and made once per browser, so it would fail whichever test
+        happens to load the first page: the real-site tests check `link rel=icon` instead.
+        """
+        return urlsplit(url).path == "/favicon.ico"
+
     def _on_console(self, message: Any) -> None:
         if message.type in ("error", "assert"):
             location = message.location or {}
+            if self._browser_favicon(location.get("url", "")):
+                return
             where = f" at {location.get('url', '?')}:{location.get('lineNumber', '?')}"
             self.problems.append(f"console {message.type}: {message.text}{where}")
 
     def _on_request_failed(self, request: Any) -> None:
+        if self._browser_favicon(request.url):
+            return
         self.problems.append(f"request failed: {request.method} {request.url} ({request.failure})")
 
     def _on_response(self, response: Any) -> None:
-        if response.status >= 400:
+        if response.status >= 400 and not self._browser_favicon(response.url):
             self.problems.append(
                 f"HTTP {response.status}: {response.request.method} {response.url}"
             )

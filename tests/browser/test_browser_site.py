@@ -15,10 +15,12 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -28,7 +30,20 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SITE_ROOT = Path(os.environ.get("DATELINE_E2E_SITE", str(REPO_ROOT))).resolve()
 # A folder already built by `dateline build`: when set, the tests use it and build nothing.
 PREBUILT_DIST = os.environ.get("DATELINE_E2E_DIST")
-SITE_BASE_PATH = "/"  # URL path the built site is served under (the site's base_url path)
+SITE_CONFIG = SITE_ROOT / "dateline.toml"
+
+
+def _configured_base_path() -> str:
+    """The path of the site's base_url ("/news-archive/"), where the built site is served."""
+    if override := os.environ.get("DATELINE_E2E_BASE_PATH"):
+        return override
+    if not SITE_CONFIG.is_file():
+        return "/"
+    base_url = tomllib.loads(SITE_CONFIG.read_text(encoding="utf-8")).get("base_url", "/")
+    return urlsplit(str(base_url)).path or "/"
+
+
+SITE_BASE_PATH = _configured_base_path()
 BUILD_TIMEOUT_S = 300
 NOT_FOUND_PROBE = "no-such-page-for-the-404-test/"  # relative to the base path
 
@@ -291,6 +306,26 @@ def test_not_found_page_has_404_status(page: Any, site_url: str, built_site: Pat
     assert response.status == 404
     _take_expected_404(page)
     assert page.title()
+
+
+def test_every_page_type_declares_an_icon_that_loads(page: Any, tour_urls: dict[str, str]) -> None:
+    """Without `<link rel=icon>` browsers fetch /favicon.ico at the host root, outside a site
+    served under a base path: a 404 and a console error on every first visit (Lighthouse's
+    errors-in-console). The page watch ignores that request, so it is checked here."""
+    without: list[str] = []
+    for kind, url in tour_urls.items():
+        page.goto(url)
+        if kind == "404":
+            _take_expected_404(page)
+        icons = page.locator('link[rel~="icon"]')
+        if icons.count() == 0:
+            without.append(f"{kind} ({url})")
+            continue
+        href = icons.first.evaluate("link => link.href")
+        if not href.startswith("data:"):
+            response = page.request.get(href)
+            assert response.ok, f"icon {href} of {url} answers HTTP {response.status}"
+    assert not without, "pages without <link rel=icon>: " + ", ".join(without)
 
 
 # --------------------------------------------------------------------------- axe
