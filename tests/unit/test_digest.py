@@ -6,7 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dateline.content import dates, digest
@@ -177,6 +177,7 @@ LEAD = st.lists(WORD, min_size=3, max_size=12).map(lambda ws: " ".join(ws) + "."
 GAP = st.sampled_from(["\n", "\n\n", "\n\n\n", "\n \u00a0\n"])
 
 
+@settings(max_examples=150)  # each example parses every date line twice (dateutil is slow)
 @given(
     st.lists(
         st.tuples(
