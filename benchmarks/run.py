@@ -667,6 +667,14 @@ def machine() -> dict[str, str]:
             text=True,
             check=False,
         ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no", "src"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+        if commit and dirty:  # others edit the same tree: say the code was not the commit's
+            commit += f" + {len(dirty.splitlines())} uncommitted file(s) under src/"
     except OSError:
         commit = ""
     try:
