@@ -53,7 +53,7 @@ class Preview:
         self.drafts = drafts
         self.overrides = dict(overrides or {})
         self.clock = clock
-        self.out = out or sys.stdout
+        self.out = out if out is not None else sys.stdout
         self.state = PreviewState(self.root / SERVE_DIR)
         self.httpd = PreviewHTTPServer((host, port), self.state, poll_timeout)
         self.host, self.port = host, int(self.httpd.server_address[1])
@@ -82,6 +82,7 @@ class Preview:
         self.watcher.start()
 
     def stop(self) -> None:
+        """Stop watching (a running rebuild finishes), wake long polls, close the socket."""
         self.watcher.stop()
         self.state.close()
         if self._serving.is_alive():
