@@ -61,6 +61,8 @@ def check_site_path(path: str) -> str:
             f"site path {path!r} contains a backslash, ':', a control character "
             "or a look-alike of '/' or '.'"
         )
+    if "//" in folded:
+        raise UnsafePathError(f"site path {path!r} has an empty segment ('//')")
     segments = folded.strip("/").split("/") if folded.strip("/") else []
     for segment in segments:
         if segment in ("", ".", "..") or (segment.startswith(".") and segment != ".dateline"):
