@@ -12,9 +12,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import jinja2
 from babel.support import NullTranslations
 
 from dateline.archive import build_archive, publishable
+from dateline.cache import ContentCache, Fingerprints, PageRecords, jinja_cache
 from dateline.config import SiteConfig, load_config
 from dateline.content.gazetteer import load_gazetteer
 from dateline.content.loader import load_site
@@ -31,13 +33,22 @@ from dateline.i18n import (
 )
 from dateline.metadata import check_base_url
 from dateline.model import Archive, Article, Artifact
+from dateline.pages import rendered_files, site_fingerprint
+from dateline.parallel import default_jobs
 from dateline.plan import collisions as find_collisions
 from dateline.plan import plan_site
-from dateline.render import RenderError, locale_dirs, make_environment, render_artifact
+from dateline.render import locale_dirs, make_environment
 from dateline.sitemap import plan_sitemaps
 from dateline.theme import theme_static
-from dateline.urls import UnsafePathError, output_path
-from dateline.write import OutputError, check_output_folder, write_site
+from dateline.urls import UnsafePathError
+from dateline.write import (
+    FileData,
+    MissingPreviousError,
+    OutputError,
+    check_output_folder,
+    read_manifest,
+    write_site,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +83,14 @@ def plan_build(
     now: dt.datetime,
     drafts: bool = False,
     overrides: Mapping[str, object] | None = None,
+    use_cache: bool = False,
+    jobs: int | None = None,
 ) -> SitePlan:
     """Stages 0–3. Raises ConfigError or BuildError (with every content error found)."""
     config = load_config(root, overrides)
     check_base_url(config)  # feeds, sitemaps and canonical links need an absolute URL
-    loaded = load_site(config)
+    cache = ContentCache.for_site(config, enabled=use_cache)
+    loaded = load_site(config, cache=cache, jobs=jobs or default_jobs())
     if any(d.is_error for d in loaded.diagnostics):
         raise BuildError(loaded.diagnostics)
     articles = publishable(loaded.articles, now=now, drafts=drafts)
@@ -139,34 +153,51 @@ def build_site(
     drafts: bool = False,
     force: bool = False,
     overrides: Mapping[str, object] | None = None,
+    use_cache: bool = True,
+    jobs: int | None = None,
 ) -> BuildReport:
-    """Build the site at `root` into `out_dir` (default: the config's output_dir)."""
+    """Build the site at `root` into `out_dir` (default: the config's output_dir).
+
+    `use_cache=False` is the reference full build: no cache read or written, every
+    page rendered. `jobs` processes convert and render (default: one per CPU).
+    """
     started = time.perf_counter()
-    plan = plan_build(root, now=now, drafts=drafts, overrides=overrides)
+    plan = plan_build(
+        root, now=now, drafts=drafts, overrides=overrides, use_cache=use_cache, jobs=jobs
+    )
     out = (out_dir or root / plan.config.output_dir).absolute()
     check_out_dir(root, out)
     check_output_folder(out, force=force)
-    envs = {
-        archive.lang: make_environment(plan.config, archive, plan.catalogues.get(archive.lang))
-        for archive in plan.archives
-    }
-    errors: list[Diagnostic] = []
 
-    def files() -> Iterator[tuple[str, bytes]]:
-        for artifact in plan.artifacts:
-            try:
-                env = envs[artifact.lang or plan.config.language]
-                yield output_path(artifact.path), render_artifact(env, artifact)
-            except RenderError as exc:
-                if exc.diagnostic not in errors:
-                    errors.append(exc.diagnostic)
-                if len(errors) >= 20:
-                    break
-        if errors:
-            raise BuildError(errors)
+    def make_envs() -> dict[str, jinja2.Environment]:
+        envs = {
+            archive.lang: make_environment(plan.config, archive, plan.catalogues.get(archive.lang))
+            for archive in plan.archives
+        }
+        for env in envs.values():  # compiled templates, checked against their source
+            env.bytecode_cache = jinja_cache(root) if use_cache else None
+        return envs
+
+    # Incremental: pages whose fingerprint and output bytes are unchanged are not rendered
+    # (see pages.py and cache.py); without the cache every page is rendered and written.
+    records = PageRecords(root if use_cache else None, out)
+    site = site_fingerprint(plan.config, plan.archives, make_envs(), locale_dirs(plan.config))
+
+    def files() -> Iterator[tuple[str, FileData]]:
+        yield from rendered_files(
+            plan.artifacts, default_lang=plan.config.language, make_envs=make_envs,
+            fingerprints=Fingerprints(site), records=records,
+            previous=read_manifest(out) if use_cache else {}, jobs=jobs or default_jobs(),
+        )  # fmt: skip
         yield from static_files(plan.config)
 
-    report = write_site(out, files())
+    try:
+        report = write_site(out, files(), trust_previous=use_cache)
+    except MissingPreviousError:  # someone removed files from the output: write it all
+        records = PageRecords(None, out)
+        use_cache = False
+        report = write_site(out, files(), trust_previous=False)
+    records.save()
     return BuildReport(
         out_dir=out,
         articles=sum(len(archive.articles) for archive in plan.archives),

@@ -81,6 +81,12 @@ def make_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="replace an output folder dateline did not write"
     )
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build.add_argument(
+        "--no-cache", action="store_true", help="full build: ignore and leave .dateline-cache/"
+    )
+    build.add_argument(
+        "--jobs", type=_positive, help="processes that render (default: one per CPU)"
+    )
     build.set_defaults(handler=run_build)
     add_serve_command(commands)
     add_import_command(commands)
@@ -124,6 +130,8 @@ def run_build(args: argparse.Namespace) -> int:
             drafts=args.drafts,
             force=args.force,
             overrides=site_overrides(args),
+            use_cache=not args.no_cache,
+            jobs=args.jobs,
         )
     except DatelineError as exc:
         print_diagnostics(exc.diagnostics)

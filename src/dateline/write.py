@@ -3,7 +3,9 @@
 Everything is written into a staging folder beside the output; files whose
 bytes did not change are hard-linked from the previous build (so they keep
 their mtime and rsync/CDN uploads skip them), and the staging folder replaces
-the output in one step at the end. A failed or killed build therefore leaves
+the output in one step at the end. The staging folder is the build before last,
+kept as `.dist.previous` and brought up to date (see `Staging`), so a build
+touches only the files that changed; a build that changes nothing touches nothing. A failed or killed build therefore leaves
 the previous site complete. Paths are checked so nothing lands outside.
 
 Faults: a lock file beside the output (`.dist.lock`, held with flock, so the
@@ -79,6 +81,11 @@ def check_output_folder(out_dir: Path, *, force: bool) -> None:
 
 def safe_join(base: Path, relative: str) -> Path:
     """base/relative, refusing anything that could escape base."""
+    return base.joinpath(*check_relative(relative))
+
+
+def check_relative(relative: str) -> list[str]:
+    """The parts of a relative output path; raise UnsafePathError if it could escape."""
     parts = relative.split("/")
     if (
         not relative
@@ -89,70 +96,211 @@ def safe_join(base: Path, relative: str) -> Path:
         or any(p in ("", ".", "..") for p in parts)
     ):
         raise UnsafePathError(f"unsafe output path {relative!r}")
-    return base.joinpath(*parts)
+    return parts
+
+
+class _Unchanged:
+    """The type of `UNCHANGED`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+UNCHANGED = _Unchanged()
+"""Put in place of a file's bytes: keep the file the output already has at this path.
+
+The caller promises the previous output's file is what it would render (it checked
+the page's fingerprint); `write_site` takes the digest from the previous manifest.
+"""
+
+FileData = bytes | _Unchanged
+
+
+class MissingPreviousError(OutputError):
+    """A file to keep from the previous output is gone; a full write repairs it."""
 
 
 def write_site(
     out_dir: Path,
-    files: Iterable[tuple[str, bytes]],
+    files: Iterable[tuple[str, FileData]],
     finalize: Callable[[Path], None] | None = None,
+    *,
+    trust_previous: bool = True,
 ) -> WriteReport:
-    """Write every (relative path, bytes) into a fresh copy of the site, then swap it in.
+    """Write every (relative path, bytes) into a complete copy of the site, then swap it in.
 
     `finalize(staging)` runs on the complete staging folder just before the swap (for
     steps that post-process the whole site, such as a search index); if it raises, the
     previous output stays. Holds the output's lock throughout (see `output_lock`).
+    With `trust_previous=False` the previous manifest is ignored and every file written.
     """
     check_writable(out_dir)
     try:
         with output_lock(out_dir):
             clean_stale(out_dir)
-            return _write_site_locked(out_dir, files, finalize)
+            return _write_site_locked(out_dir, files, finalize, trust_previous)
     except OSError as exc:
         raise OutputError(describe_os_error(exc, out_dir)) from None
 
 
 def _write_site_locked(
     out_dir: Path,
-    files: Iterable[tuple[str, bytes]],
-    finalize: Callable[[Path], None] | None = None,
+    files: Iterable[tuple[str, FileData]],
+    finalize: Callable[[Path], None] | None,
+    trust_previous: bool,
 ) -> WriteReport:
-    old = read_manifest(out_dir) if out_dir.is_dir() else {}
-    staging = out_dir.with_name(f".{out_dir.name}.staging-{os.getpid()}")
-    remove_tree(staging)
-    staging.mkdir(parents=True)
+    old = read_manifest(out_dir) if trust_previous and out_dir.is_dir() else {}
+    staging = Staging(out_dir)
     manifest: dict[str, str] = {}
     written: list[str] = []
     try:
         for relative, data in files:
             if relative in manifest:
                 raise UnsafePathError(f"two outputs share the path {relative!r}")
+            check_relative(relative)
+            if isinstance(data, _Unchanged):
+                if relative not in old:
+                    raise MissingPreviousError(f"no previous output file {relative}")
+                manifest[relative] = old[relative]
+                continue
             digest = hashlib.sha256(data).hexdigest()
             manifest[relative] = digest
-            target = safe_join(staging, relative)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            previous = out_dir / relative
-            if old.get(relative) == digest and _link(previous, target):
-                continue
-            target.write_bytes(data)
-            written.append(relative)
+            if old.get(relative) != digest:
+                staging.write(relative, data)
+                written.append(relative)
         removed = tuple(sorted(set(old) - set(manifest)))
         if not written and not removed and old and out_dir.is_dir():
-            remove_tree(staging)
-            return WriteReport((), len(manifest), ())
+            return WriteReport((), len(manifest), ())  # nothing to do: no staging folder
+        staging.open()
+        staging.link_unchanged(out_dir, manifest, set(written))
+        staging.remove_stale(manifest)
+        extra: dict[str, str] = {}
         if finalize is not None:
-            finalize(staging)
-        manifest_path = staging / MANIFEST
-        manifest_path.parent.mkdir(parents=True, exist_ok=True)
-        manifest_path.write_text(
-            json.dumps({"version": 1, "files": dict(sorted(manifest.items()))}, indent=0) + "\n",
-            encoding="utf-8",
-        )
-        _swap(staging, out_dir)
+            finalize(staging.path)
+            extra = staging.unlisted(manifest)
+        staging.write_manifest(manifest, extra)
+        _swap(staging.path, out_dir)
     except BaseException:
-        remove_tree(staging)
+        remove_tree(staging.path)
         raise
     return WriteReport(tuple(sorted(written)), len(manifest) - len(written), removed)
+
+
+class Staging:
+    """The staging folder: the build before last, brought up to date file by file.
+
+    Copying the whole site for every build costs a mkdir per page, which dwarfs an
+    incremental build, so the previous output is kept beside the output
+    (`.dist.previous`) and reused: only files that differ from it are written,
+    hard-linked or removed. It is renamed to a `.dist.staging-PID` name first, so a
+    killed build's half-updated folder is removed by `clean_stale`, never reused.
+    Files are replaced by unlinking first: the copies share inodes with the output.
+    """
+
+    def __init__(self, out_dir: Path) -> None:
+        self.path = out_dir.with_name(f".{out_dir.name}.staging-{os.getpid()}")
+        self.previous = previous_path(out_dir)
+        self.base: dict[str, str] = {}  # what the folder holds: relative path → sha256
+        self._open = False
+
+    def open(self) -> None:
+        """Take over the build before last, or start empty if it is missing or unreadable."""
+        if self._open:
+            return
+        self._open = True
+        remove_tree(self.path)
+        self.base = read_manifest(self.previous) if self.previous.is_dir() else {}
+        if self.base:
+            self.previous.rename(self.path)
+            for relative in _read_section(self.path, "extra"):  # finalize writes them anew
+                self._remove(relative)
+        else:
+            remove_tree(self.previous)
+            self.path.mkdir(parents=True)
+        with contextlib.suppress(FileNotFoundError):
+            (self.path / MANIFEST).unlink()
+
+    def write(self, relative: str, data: bytes) -> None:
+        self.open()
+        target = self._clear(relative)
+        target.write_bytes(data)
+        self.base.pop(relative, None)
+
+    def link_unchanged(self, out_dir: Path, manifest: dict[str, str], written: set[str]) -> None:
+        """Hard-link from the output every file the staging copy lacks or has stale."""
+        missing = []
+        for relative, digest in manifest.items():
+            if relative in written or self.base.get(relative) == digest:
+                continue
+            if not _link(out_dir / relative, self._clear(relative)):
+                missing.append(relative)
+        if missing:
+            raise MissingPreviousError(
+                f"{len(missing)} files of the previous output are missing, e.g. {missing[0]}"
+            )
+
+    def remove_stale(self, manifest: dict[str, str]) -> None:
+        for relative in sorted(set(self.base) - set(manifest)):
+            self._remove(relative)
+
+    def unlisted(self, manifest: dict[str, str]) -> dict[str, str]:
+        """Files a finalize step added: listed apart, so the next build can redo them."""
+        found: dict[str, str] = {}
+        for path in sorted(self.path.rglob("*")):
+            relative = path.relative_to(self.path).as_posix()
+            if relative not in manifest and relative != MANIFEST and path.is_file():
+                found[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
+        return found
+
+    def write_manifest(self, manifest: dict[str, str], extra: dict[str, str]) -> None:
+        manifest_path = self.path / MANIFEST
+        manifest_path.parent.mkdir(parents=True, exist_ok=True)
+        content = {"version": 1, "files": dict(sorted(manifest.items())), "extra": extra}
+        manifest_path.write_text(json.dumps(content, indent=0) + "\n", encoding="utf-8")
+
+    def _clear(self, relative: str) -> Path:
+        """Make room for a new file at `relative`: no file, link or folder in the way."""
+        target = safe_join(self.path, relative)
+        parts = relative.split("/")
+        for depth in range(1, len(parts)):
+            ancestor = self.path.joinpath(*parts[:depth])
+            if ancestor.is_symlink() or ancestor.is_file():
+                ancestor.unlink()
+        if target.is_dir() and not target.is_symlink():
+            remove_tree(target)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                target.unlink()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def _remove(self, relative: str) -> None:
+        """Remove a file and the folders it leaves empty."""
+        target = safe_join(self.path, relative)
+        with contextlib.suppress(FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            target.unlink()
+        folder = target.parent
+        while folder != self.path:
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+            folder = folder.parent
+
+
+def previous_path(out_dir: Path) -> Path:
+    """Where the build before last is kept, as the next build's starting point."""
+    return out_dir.with_name(f".{out_dir.name}.previous")
+
+
+def _read_section(out_dir: Path, key: str) -> dict[str, str]:
+    try:
+        data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))[key]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _link(source: Path, target: Path) -> bool:
@@ -167,18 +315,23 @@ def _link(source: Path, target: Path) -> bool:
 
 
 def _swap(staging: Path, out_dir: Path) -> None:
-    """Put staging in place of out_dir: atomically where the OS can exchange two folders."""
+    """Put staging in place of out_dir: atomically where the OS can exchange two folders.
+
+    The replaced output is kept as the next build's staging folder (`previous_path`).
+    """
+    previous = previous_path(out_dir)
     with _signals_held():
         if not out_dir.exists():
             staging.rename(out_dir)
             return
+        remove_tree(previous)
         if _exchange(staging, out_dir):
-            remove_tree(staging)  # now holds the previous build
+            staging.rename(previous)  # now holds the previous build
             return
         trash = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
         out_dir.rename(trash)
         staging.rename(out_dir)
-    remove_tree(trash)
+    trash.rename(previous)
 
 
 def _exchange(a: Path, b: Path) -> bool:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
+import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dateline.cache import ContentCache, Loaded, load_cached
 from dateline.config import SiteConfig, ThemeRule
 from dateline.content import datelines, dates, digest, frontmatter, sources
 from dateline.content.gazetteer import Gazetteer, load_gazetteer
@@ -28,6 +30,7 @@ from dateline.content.markup import (
 )
 from dateline.errors import Diagnostic, SourceLocation, error, sorted_diagnostics, warning
 from dateline.model import Article
+from dateline.parallel import run_all
 from dateline.urls import UnsafePathError, check_site_path, is_safe_url, slugify
 
 KNOWN_FIELDS = (
@@ -79,23 +82,60 @@ class _Raw:
     lines: Mapping[str, int]
 
 
-def load_site(config: SiteConfig) -> LoadResult:
-    """Load every content file of the site; collect all diagnostics, never stop at the first."""
+def load_site(
+    config: SiteConfig, *, cache: ContentCache | None = None, jobs: int = 1
+) -> LoadResult:
+    """Load every content file of the site; collect all diagnostics, never stop at the first.
+
+    Files the cache knows are not even read; the others are parsed (in `jobs` processes
+    when there are many) and added to it.
+    """
     paths, problems = sources.discover(config.root, config.content_dir)
-    loader = Loader.for_site(config)
-    articles: list[Article] = []
+    cache = cache or ContentCache(None, "")
+    loaded: dict[str, Loaded] = {}
+    misses: list[tuple[sources.SourceFile, os.stat_result]] = []
+    relatives = []
     for path in paths:
-        source = sources.read_source(path, config.root)
-        if isinstance(source, Diagnostic):
-            problems.append(source)
-            continue
-        found, found_problems = load_source(source, loader)
-        articles.extend(found)
-        problems.extend(found_problems)
+        relative = sources.relative_path(path, config.root)
+        relatives.append(relative)
+        stat, hit = load_cached(cache, relative, path)
+        if hit is None:
+            source = sources.read_source(path, config.root)
+            if isinstance(source, Diagnostic):
+                problems.append(source)
+                continue
+            hit = cache.get(source.path, source.digest)
+            if hit is None:
+                misses.append((source, stat))
+                continue
+            cache.put(relative, stat, source.digest, hit)
+        loaded[relative] = hit
+    results = run_all(_load_in_worker, [s for s, _ in misses], jobs=jobs, setup=_worker_setup,
+                      setup_args=(config,))  # fmt: skip
+    for (source, stat), result in zip(misses, results, strict=True):
+        cache.put(source.path, stat, source.digest, result)
+        loaded[source.path] = result
+    articles: list[Article] = []
+    for relative in relatives:
+        if relative in loaded:
+            articles.extend(loaded[relative][0])
+            problems.extend(loaded[relative][1])
     problems.extend(_collisions(articles))
+    cache.save(relatives)
     return LoadResult(
         tuple(sorted(articles, key=lambda a: a.sort_key)), sorted_diagnostics(problems)
     )
+
+
+_worker_loader: list[Loader] = []
+
+
+def _worker_setup(config: SiteConfig) -> None:
+    _worker_loader[:] = [Loader.for_site(config)]
+
+
+def _load_in_worker(source: sources.SourceFile) -> Loaded:
+    return load_source(source, _worker_loader[0])
 
 
 def load_source(

@@ -99,3 +99,6 @@ def _rel(path: Path, root: Path) -> str:
         return path.relative_to(root).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+relative_path = _rel  # the site-relative POSIX path every record and diagnostic uses

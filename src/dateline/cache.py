@@ -1,0 +1,378 @@
+"""The build cache in `.dateline-cache/`: what a build may skip, never what it must trust.
+
+Two records, both JSON (readable, no code runs when they are loaded):
+
+- the content cache: for each content file, keyed by its path and the sha256 of
+  its bytes, the articles and diagnostics loading produced (front matter parsed,
+  Markdown rendered). The whole cache is tied to a key made of the dateline
+  code (a digest of the installed package) and the config values loading reads,
+  so upgrading dateline or changing `[themes]` simply misses. Entries are split
+  into shards by digest, so an edit rewrites one shard, not the whole cache.
+- page records: for each output file, the fingerprint of what it showed (its
+  artifact's data, the templates, the site-wide values) and the sha256 of the
+  bytes written. A page is skipped only when its fingerprint matches *and* the
+  output's manifest still lists those bytes for it.
+
+Anything unreadable, truncated or of another version is ignored and rebuilt;
+deleting the folder is always safe.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import os
+import zoneinfo
+from collections.abc import Iterable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+import dateline
+from dateline.config import SiteConfig
+from dateline.errors import Diagnostic, Severity, SourceLocation
+from dateline.model import Article
+
+CACHE_DIR = ".dateline-cache"
+FORMAT = 1
+_SHARDS = 32
+_RENDER_ONLY = frozenset(
+    {"title", "description", "base_url", "organization", "per_page", "feed_limit", "related",
+     "output_dir", "root"}
+)  # fmt: skip  # config fields loading never reads; every other field keys the content cache
+
+Loaded = tuple[list[Article], list[Diagnostic]]
+
+
+@cache
+def code_version() -> str:
+    """A digest of dateline's own files: a changed parser or theme never reuses old results."""
+    package = Path(dateline.__file__).parent
+    digest = hashlib.sha256(dateline.__version__.encode())
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".json") and path.is_file():
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def loader_key(config: SiteConfig) -> str:
+    """The config values loading depends on, with the code version."""
+    values = {
+        f.name: repr(getattr(config, f.name))
+        for f in dataclasses.fields(config)
+        if f.name not in _RENDER_ONLY
+    }
+    return _sha(json.dumps([FORMAT, code_version(), values], sort_keys=True))
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def cache_dir(root: Path) -> Path:
+    return root / CACHE_DIR
+
+
+def jinja_cache(root: Path) -> jinja2.BytecodeCache:
+    """Jinja's compiled templates, checked against each template's source on load."""
+    folder = cache_dir(root) / "jinja"
+    folder.mkdir(parents=True, exist_ok=True)
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
+def _read_json(path: Path) -> Any:
+    """The parsed file, or None when missing or not valid JSON."""
+    try:
+        return json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+
+
+def _write_json(path: Path, data: object) -> None:
+    """Write atomically (temp file + rename): a killed build never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), "utf-8")
+    temp.replace(path)
+
+
+class ContentCache:
+    """Loaded content files by (path, content digest); file stats spare re-reading."""
+
+    def __init__(self, folder: Path | None, key: str) -> None:
+        self.folder = folder
+        self.key = key
+        self._stats: dict[str, list[Any]] = {}  # path → [mtime_ns, size, sha256]
+        self._shards: dict[int, dict[str, Any]] = {}
+        self._dirty: set[int] = set()
+        self._used: set[str] = set()
+        self._stats_dirty = False
+        if folder is not None:
+            self._load()
+
+    @classmethod
+    def for_site(cls, config: SiteConfig, *, enabled: bool = True) -> ContentCache:
+        return cls(cache_dir(config.root) if enabled else None, loader_key(config))
+
+    def _load(self) -> None:
+        assert self.folder is not None
+        head = _read_json(self.folder / "content.json")
+        if not (isinstance(head, dict) and head.get("key") == self.key):
+            return
+        stats = head.get("files")
+        if isinstance(stats, dict):
+            self._stats = {
+                k: v
+                for k, v in stats.items()
+                if isinstance(v, list) and len(v) == 3 and isinstance(v[2], str)
+            }
+
+    def _shard(self, entry: str) -> dict[str, Any]:
+        number = int(entry[:4], 16) % _SHARDS
+        if number not in self._shards:
+            data = None
+            if self.folder is not None:
+                data = _read_json(self.folder / f"content-{number:02d}.json")
+            ok = isinstance(data, dict) and data.get("key") == self.key
+            entries = data.get("entries") if ok and isinstance(data, dict) else None
+            self._shards[number] = entries if isinstance(entries, dict) else {}
+        return self._shards[number]
+
+    def known_digest(self, relative: str, stat: os.stat_result) -> str | None:
+        """The content digest recorded for this file if its size and mtime are unchanged."""
+        seen = self._stats.get(relative)
+        if seen and seen[0] == stat.st_mtime_ns and seen[1] == stat.st_size:
+            return str(seen[2])
+        return None
+
+    def get(self, relative: str, digest: str) -> Loaded | None:
+        """The cached load of this file content, or None (a bad entry is a miss)."""
+        if self.folder is None:
+            return None
+        entry = _sha(f"{relative}\0{digest}")
+        value = self._shard(entry).get(entry)
+        if value is None:
+            return None
+        try:
+            found = (
+                [article_from_json(a) for a in value["articles"]],
+                [diagnostic_from_json(d) for d in value["diagnostics"]],
+            )
+        except (TypeError, KeyError, ValueError, zoneinfo.ZoneInfoNotFoundError):
+            return None
+        self._used.add(entry)
+        return found
+
+    def put(self, relative: str, stat: os.stat_result, digest: str, loaded: Loaded) -> None:
+        if self.folder is None:
+            return
+        record = [stat.st_mtime_ns, stat.st_size, digest]
+        if self._stats.get(relative) != record:
+            self._stats[relative] = record
+            self._stats_dirty = True
+        entry = _sha(f"{relative}\0{digest}")
+        self._used.add(entry)
+        shard = self._shard(entry)
+        if entry not in shard:
+            shard[entry] = {
+                "articles": [article_to_json(a) for a in loaded[0]],
+                "diagnostics": [diagnostic_to_json(d) for d in loaded[1]],
+            }
+            self._dirty.add(int(entry[:4], 16) % _SHARDS)
+
+    def save(self, present: Iterable[str]) -> None:
+        """Write what changed; forget files that are gone and entries no file uses."""
+        if self.folder is None:
+            return
+        keep = set(present)
+        if set(self._stats) - keep:
+            self._stats = {k: v for k, v in self._stats.items() if k in keep}
+            self._stats_dirty = True
+        for number in range(_SHARDS):
+            shard = self._shards.get(number)
+            if shard is None:
+                continue
+            stale = [entry for entry in shard if entry not in self._used]
+            for entry in stale:
+                del shard[entry]
+            if stale or number in self._dirty:
+                _write_json(
+                    self.folder / f"content-{number:02d}.json",
+                    {"key": self.key, "entries": shard},
+                )
+        if self._stats_dirty:
+            _write_json(
+                self.folder / "content.json",
+                {"format": FORMAT, "key": self.key, "files": self._stats},
+            )
+
+
+def load_cached(
+    cache_: ContentCache, relative: str, path: Path
+) -> tuple[os.stat_result, Loaded | None]:
+    """Stat the file and, if its content is known, return its cached load without reading it."""
+    stat = path.stat()
+    digest = cache_.known_digest(relative, stat)
+    return stat, cache_.get(relative, digest) if digest else None
+
+
+# --- JSON forms of the loader's records --------------------------------------------------
+
+
+def _date_to_json(value: dt.datetime | None) -> list[str | None] | None:
+    if value is None:
+        return None
+    zone = value.tzinfo
+    return [value.isoformat(), zone.key if isinstance(zone, zoneinfo.ZoneInfo) else None]
+
+
+def _date_from_json(value: Any) -> dt.datetime | None:
+    if value is None:
+        return None
+    text, zone = value
+    parsed = dt.datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        raise ValueError("naive date in cache")
+    return parsed.astimezone(zoneinfo.ZoneInfo(zone)) if zone else parsed
+
+
+_DATES = ("date", "updated")
+_TUPLES = ("countries", "themes", "redirect_from")
+
+
+def article_to_json(article: Article) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for f in dataclasses.fields(article):
+        value = getattr(article, f.name)
+        if f.name == "source":
+            value = [value.path, value.line]
+        elif f.name in _DATES:
+            value = _date_to_json(value)
+        elif f.name in _TUPLES:
+            value = list(value)
+        data[f.name] = value
+    return data
+
+
+_ARTICLE_FIELDS = tuple(f.name for f in dataclasses.fields(Article))
+
+
+def article_from_json(data: Mapping[str, Any]) -> Article:
+    fields = {name: data[name] for name in _ARTICLE_FIELDS}
+    fields["source"] = SourceLocation(str(fields["source"][0]), fields["source"][1])
+    for name in _DATES:
+        fields[name] = _date_from_json(fields[name])
+    for name in _TUPLES:
+        fields[name] = tuple(str(v) for v in fields[name])
+    return Article(**fields)
+
+
+def diagnostic_to_json(diagnostic: Diagnostic) -> list[Any]:
+    location = diagnostic.location
+    return [diagnostic.severity.value, location.path, location.line, diagnostic.message,
+            diagnostic.hint]  # fmt: skip
+
+
+def diagnostic_from_json(data: Any) -> Diagnostic:
+    severity, path, line, message, hint = data
+    return Diagnostic(Severity(severity), SourceLocation(str(path), line), str(message), hint)
+
+
+# --- page fingerprints ---------------------------------------------------------------------
+
+
+class Fingerprints:
+    """Digests of what each artifact shows; one article's digest is computed once per build."""
+
+    def __init__(self, site: str) -> None:
+        self.site = site  # templates, config, code: everything every page depends on
+        self._memo: dict[int, str] = {}
+        self._keep: list[object] = []  # keeps memoised objects alive, so ids stay unique
+        self._fields: dict[type, tuple[str, ...]] = {}
+
+    def of(self, artifact: object) -> str:
+        return _sha(self.site + self._encode_new(artifact))
+
+    def _encode(self, value: object) -> str:
+        """A text that differs whenever the value differs (types included)."""
+        kind = type(value)
+        if value is None or kind in _SCALARS:
+            return f"{kind.__name__}:{value!r}"
+        found = self._memo.get(id(value))
+        if found is None:
+            # an article, a term's group, a year: each is shown on many pages; encode once
+            found = _sha(repr(value)) if kind is Article else self._encode_new(value)
+            self._memo[id(value)] = found
+            self._keep.append(value)
+        return found
+
+    def _encode_new(self, value: object) -> str:
+        kind = type(value)
+        if kind is tuple or kind is list:
+            return "[" + ",".join(map(self._encode, value)) + "]"  # type: ignore[call-overload]
+        if isinstance(value, Mapping):
+            items = sorted(value.items(), key=lambda item: repr(item[0]))
+            return "{" + ",".join(f"{k!r}:{self._encode(v)}" for k, v in items) + "}"
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            names = self._fields.get(kind)
+            if names is None:
+                names = self._fields[kind] = tuple(f.name for f in dataclasses.fields(value))
+            inner = ",".join(f"{n}={self._encode(getattr(value, n))}" for n in names)
+            return f"{kind.__qualname__}({inner})"
+        # dates, enums and anything unknown: their repr, which at worst differs every
+        # build (an object shown by address), so the page is rendered: never wrongly kept
+        return f"{kind.__qualname__}:{value!r}"
+
+
+_SCALARS = frozenset({str, int, float, bool})
+
+
+def digest_files(folders: Iterable[Path]) -> str:
+    """One digest for every file below the folders (templates, catalogues): conservative."""
+    digest = hashlib.sha256()
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+class PageRecords:
+    """Per output file: [fingerprint, sha256 of the bytes written] from the last build."""
+
+    def __init__(self, root: Path | None, out_dir: Path) -> None:
+        self.path = cache_dir(root) / f"pages-{_sha(str(out_dir))[:16]}.json" if root else None
+        self.records: dict[str, list[str]] = {}
+        self.fresh: dict[str, list[str]] = {}
+        data = _read_json(self.path) if self.path else None
+        if isinstance(data, dict) and data.get("format") == FORMAT:
+            pages = data.get("pages")
+            if isinstance(pages, dict):
+                self.records = {
+                    k: v
+                    for k, v in pages.items()
+                    if isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v)
+                }
+
+    def unchanged(self, relative: str, fingerprint: str, manifest: Mapping[str, str]) -> bool:
+        """True when the page showed exactly this and the output still holds those bytes."""
+        record = self.records.get(relative)
+        if record and record[0] == fingerprint and manifest.get(relative) == record[1]:
+            self.fresh[relative] = record
+            return True
+        return False
+
+    def record(self, relative: str, fingerprint: str, data: bytes) -> None:
+        self.fresh[relative] = [fingerprint, hashlib.sha256(data).hexdigest()]
+
+    def save(self) -> None:
+        if self.path is not None and self.fresh != self.records:
+            _write_json(self.path, {"format": FORMAT, "pages": dict(sorted(self.fresh.items()))})

@@ -1,0 +1,114 @@
+"""Rendering for a build: skip pages whose fingerprint is unchanged, render the rest in a pool.
+
+A page is rendered when what it shows changed (its artifact's data, the templates,
+the site-wide values: see `cache.Fingerprints`) or when the output no longer holds
+the bytes it was last rendered to. Rendering runs in batches, so a cold build of a
+big archive never holds every page in memory at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+
+import jinja2
+
+from dateline.cache import Fingerprints, PageRecords, code_version, digest_files
+from dateline.config import SiteConfig
+from dateline.errors import BuildError, Diagnostic
+from dateline.model import Archive, Artifact
+from dateline.parallel import run_all
+from dateline.render import RenderError, render_artifact, template_dirs
+from dateline.urls import output_path
+from dateline.write import UNCHANGED, FileData
+
+BATCH = 2048  # pages rendered between two writes: bounds memory on a cold build
+MAX_ERRORS = 20
+
+EnvFactory = Callable[[], Mapping[str, jinja2.Environment]]
+
+
+def site_fingerprint(
+    config: SiteConfig, archives: Sequence[Archive], envs: Mapping[str, jinja2.Environment],
+    extra_folders: Sequence[Path] = (),
+) -> str:  # fmt: skip
+    """What every page may show besides its own data: config, code, templates, terms."""
+    parts = Fingerprints("")
+    digest = hashlib.sha256()
+    digest.update(f"{code_version()}\0{config!r}\0".encode())
+    digest.update(digest_files([*template_dirs(config), *extra_folders]).encode())
+    for lang, env in sorted(envs.items()):
+        digest.update(parts.of((lang, env.globals.get("site"))).encode())
+    for archive in archives:
+        terms = tuple(group.term for group in (*archive.countries, *archive.themes))
+        digest.update(parts.of(terms).encode())
+    return digest.hexdigest()
+
+
+_worker: dict[str, object] = {}
+
+
+def _setup(artifacts: Sequence[Artifact], default_lang: str, make_envs: EnvFactory) -> None:
+    _worker.update(artifacts=artifacts, default=default_lang, envs=make_envs())
+
+
+def _render(index: int) -> bytes | Diagnostic:
+    """Render one artifact by its index (the unit sent to a worker: an int pickles cheaply)."""
+    artifact = _worker["artifacts"][index]  # type: ignore[index]
+    envs: Mapping[str, jinja2.Environment] = _worker["envs"]  # type: ignore[assignment]
+    try:
+        return render_artifact(envs[artifact.lang or _worker["default"]], artifact)  # type: ignore[index]
+    except RenderError as exc:  # a Diagnostic pickles; the exception would lose it
+        return exc.diagnostic
+
+
+def rendered_files(
+    artifacts: Sequence[Artifact],
+    *,
+    default_lang: str,
+    make_envs: EnvFactory,
+    fingerprints: Fingerprints,
+    records: PageRecords,
+    previous: Mapping[str, str],
+    jobs: int,
+) -> Iterator[tuple[str, FileData]]:
+    """Every artifact's (path, bytes), or UNCHANGED where the output already holds them."""
+    todo: list[int] = []
+    prints: list[str] = []
+    paths = [output_path(artifact.path) for artifact in artifacts]
+    for index, artifact in enumerate(artifacts):
+        fingerprint = fingerprints.of(artifact)
+        prints.append(fingerprint)
+        if not records.unchanged(paths[index], fingerprint, previous):
+            todo.append(index)
+    pending = set(todo)
+    errors: list[Diagnostic] = []
+    position = 0
+
+    def upto(last: int, done: dict[int, bytes]) -> Iterator[tuple[str, FileData]]:
+        nonlocal position
+        while position <= last:
+            relative = paths[position]
+            if position in pending:
+                data = done.pop(position)
+                records.record(relative, prints[position], data)
+                yield relative, data
+            else:
+                yield relative, UNCHANGED
+            position += 1
+
+    for start in range(0, len(todo), BATCH):
+        batch = todo[start : start + BATCH]
+        results = run_all(_render, batch, jobs=jobs, setup=_setup,
+                          setup_args=(artifacts, default_lang, make_envs))  # fmt: skip
+        done: dict[int, bytes] = {}
+        for index, result in zip(batch, results, strict=True):
+            if not isinstance(result, Diagnostic):
+                done[index] = result
+            elif result not in errors:
+                errors.append(result)
+        if errors:
+            raise BuildError(errors[:MAX_ERRORS])
+        yield from upto(batch[-1], done)
+    yield from upto(len(artifacts) - 1, {})
