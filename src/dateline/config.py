@@ -37,6 +37,14 @@ class ThemeRule:
     keywords: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class DeployConfig:
+    """[deploy]: where `dateline deploy` publishes, and who signs a git-branch deploy."""
+
+    to: str = ""  # a folder, "user@host:path", "rsync://host/path" or "git:BRANCH"
+    author: str = ""  # "Name <email>" of a git-branch deploy's commits
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SiteConfig:
     """Everything the pipeline needs to know about a site, validated."""
@@ -64,6 +72,8 @@ class SiteConfig:
     theme_names: Mapping[str, Mapping[str, str]] = field(
         default_factory=lambda: MappingProxyType({})
     )
+    # Not part of what pages show: repr=False keeps it out of the page fingerprints.
+    deploy: DeployConfig = field(default_factory=DeployConfig, repr=False)
 
     def __post_init__(self) -> None:
         if not self.languages:
@@ -105,7 +115,7 @@ _SCALARS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "output_dir": (str, "a folder name"),
     "allow_raw_html": (bool, "true or false"),
 }
-_TABLES = ("places", "themes", "languages", "theme_names")
+_TABLES = ("places", "themes", "languages", "theme_names", "deploy")
 KNOWN_KEYS = tuple(sorted((*_SCALARS, *_TABLES)))
 _PERMALINK_FIELDS = {"year", "month", "day", "slug", "lang"}
 _LANG_CODE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
@@ -156,6 +166,8 @@ def load_config(root: Path, overrides: Mapping[str, object] | None = None) -> Si
             values[key] = _read_languages(value, text, problems)
         elif key == "theme_names":
             values[key] = _read_theme_names(value, text, problems)
+        elif key == "deploy":
+            values[key] = _read_deploy(value, text, problems)
         else:
             close = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
             hint = (
@@ -342,6 +354,39 @@ def _read_theme_names(
             names[theme] = name
         result[lang] = MappingProxyType(names)
     return MappingProxyType(result)
+
+
+_AUTHOR = re.compile(r"[^<>\n]*[^<>\s] <[^<>\s@]+@[^<>\s]+>")
+
+
+def _read_deploy(value: object, text: str, problems: list[Diagnostic]) -> DeployConfig:
+    """[deploy] to = "…", author = "Name <email>": texts, nothing else."""
+    line = _key_line(text, "deploy")
+    if not isinstance(value, dict):
+        problems.append(
+            error(CONFIG_NAME, line, "[deploy] must be a table", 'e.g. to = "git:gh-pages"')
+        )
+        return DeployConfig()
+    known = ("to", "author")
+    found: dict[str, str] = {}
+    for key, item in value.items():
+        where = _key_line(text, key) or line
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else "known keys: to, author"
+            problems.append(error(CONFIG_NAME, where, f"unknown key '{key}' in [deploy]", hint))
+        elif not isinstance(item, str) or not item.strip():
+            problems.append(
+                error(CONFIG_NAME, where, f"[deploy] '{key}' must be a text, not {item!r}")
+            )
+        elif key == "author" and not _AUTHOR.fullmatch(item):
+            message = f"[deploy] 'author' must look like \"Name <email>\", not {item!r}"
+            problems.append(
+                error(CONFIG_NAME, where, message, 'e.g. author = "Web team <web@example.org>"')
+            )
+        else:
+            found[key] = item.strip()
+    return DeployConfig(**found)
 
 
 def _check_languages(values: Mapping[str, Any], text: str) -> list[Diagnostic]:
