@@ -161,7 +161,8 @@ def test_404_page_is_not_indexed(small: Path) -> None:
 
 
 def test_seed_json_ld_of_every_page_type(seed: BuildReport) -> None:
-    """Articles: NewsArticle; listings: CollectionPage + ItemList; home: WebSite; all: breadcrumbs."""
+    """Articles: NewsArticle; listings: CollectionPage + ItemList; home: WebSite; others:
+    WebPage; all: breadcrumbs."""
     out = seed.out_dir
     kinds: dict[str, int] = {}
     for html in sorted(out.rglob("index.html")):
@@ -177,6 +178,9 @@ def test_seed_json_ld_of_every_page_type(seed: BuildReport) -> None:
             check_news_article(nodes["NewsArticle"], soup, canonical)
             assert crumbs[-1]["item"] == canonical
             kinds["article"] = kinds.get("article", 0) + 1
+            continue
+        if "WebPage" in nodes:  # a page that is neither an article nor a listing (search)
+            assert nodes["WebPage"]["url"] == canonical
             continue
         collection = nodes["CollectionPage"]
         assert collection["url"] == canonical

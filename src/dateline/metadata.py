@@ -35,6 +35,7 @@ _BASE_URL_LINE = re.compile(r'^\s*"?base_url"?\s*=', re.MULTILINE)
 
 JsonObject = dict[str, Any]
 Crumb = tuple[str, str]  # (name, site path)
+TermsOf = Callable[[Article], Sequence[Term]]  # render's countries_of / themes_of
 
 
 def check_base_url(config: SiteConfig) -> None:
@@ -120,8 +121,8 @@ class StructuredData:
         self,
         config: SiteConfig,
         abs_url: Callable[[str], str],
-        countries_of: Callable[[Article], Sequence[Term]],
-        themes_of: Callable[[Article], Sequence[Term]],
+        countries_of: TermsOf,
+        themes_of: TermsOf,
         *,
         language: str | None = None,
         home_path: str = "/",
@@ -294,9 +295,8 @@ def _name_and_path(item: Article | TermGroup | YearGroup) -> Crumb:
 def install(env: jinja2.Environment, config: SiteConfig) -> None:
     """Add the metadata filters and globals to a build's environment (after render's own)."""
     abs_url: Callable[[str], str] = env.filters["abs_url"]
-    terms_of = Callable[[Article], Sequence[Term]]
-    countries_of = cast(terms_of, env.globals["countries_of"])
-    themes_of = cast(terms_of, env.globals["themes_of"])
+    countries_of = cast(TermsOf, env.globals["countries_of"])
+    themes_of = cast(TermsOf, env.globals["themes_of"])
     env.filters.update(
         describe=describe,
         og_locale=og_locale,
