@@ -171,7 +171,7 @@ def _write_site_locked(
                 staging.write(relative, data)
                 written.append(relative)
         removed = tuple(sorted(set(old) - set(manifest)))
-        if not written and not removed and old and out_dir.is_dir():
+        if not written and not removed and old and _intact(out_dir, manifest):
             return WriteReport((), len(manifest), ())  # nothing to do: no staging folder
         staging.open()
         staging.link_unchanged(out_dir, manifest, set(written))
@@ -288,6 +288,12 @@ class Staging:
             except OSError:
                 break
             folder = folder.parent
+
+
+def _intact(out_dir: Path, manifest: dict[str, str]) -> bool:
+    """Every listed file is still in the output (one stat each; contents are trusted)."""
+    base = f"{out_dir}{os.sep}"
+    return all(os.path.isfile(base + relative) for relative in manifest)  # noqa: PTH113 - speed
 
 
 def previous_path(out_dir: Path) -> Path:

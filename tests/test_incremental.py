@@ -1,0 +1,233 @@
+"""Incremental builds give the same bytes as a clean build, and write only what changed.
+
+The property test applies random edits to a small site and, after each one,
+builds incrementally (cache, page fingerprints, reused staging folder) and
+compares the output tree with a `--no-cache` build of the same site into a fresh
+folder: every file, byte for byte. It also checks the incremental build's report:
+it wrote exactly the files whose bytes changed and removed exactly the files gone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dateline import parallel
+from dateline.build import BuildReport
+from dateline.cache import CACHE_DIR
+from dateline.theme import theme_templates
+from dateline.write import MANIFEST, previous_path
+from tests.conftest import TEST_BASE_URL, MakeSite, article_md, build, page
+
+CONFIG = f"""\
+base_url = "{TEST_BASE_URL}"
+per_page = 2
+[themes]
+"Health" = ["health"]
+"""
+COUNTRIES = ["SV", "GT", "HN", "MX"]
+TITLES = ["Health fair in the north", "Border post opens", "Training for officers",
+          "Returnees get support", "Health workers trained", "Storm season plan"]  # fmt: skip
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file below `folder` with its bytes (the manifest included)."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def clean_build(root: Path, out: Path) -> dict[str, bytes]:
+    """The reference: a build without the cache into an empty folder."""
+    shutil.rmtree(out, ignore_errors=True)
+    build(root, out_dir=out, use_cache=False)
+    return tree(out)
+
+
+def write_article(root: Path, name: str, title: str, day: int, country: str, body: str) -> None:
+    path = root / "content" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = article_md(title, f"2025-03-{day:02d}", body, country=country, summary="A summary.")
+    path.write_text(text, encoding="utf-8")
+
+
+def starting_site(root: Path) -> None:
+    root.mkdir()
+    (root / "dateline.toml").write_text(CONFIG, encoding="utf-8")
+    for i in range(4):
+        write_article(root, f"a{i}.md", TITLES[i], 1 + i, COUNTRIES[i % 4], f"Body {i}.")
+
+
+def articles(root: Path) -> list[Path]:
+    return sorted((root / "content").glob("*.md"))
+
+
+def apply(root: Path, edit: tuple[str, int, int]) -> None:
+    """One user action on the site; `pick` chooses the file, `n` the new value."""
+    action, pick, n = edit
+    files = articles(root)
+    target = files[pick % len(files)] if files else None
+    if target is None or action == "add":
+        write_article(root, f"new{n}.md", TITLES[n % len(TITLES)] + f" {n}", 1 + n % 27,
+                      COUNTRIES[n % 4], f"New body {n}.")  # fmt: skip
+        return
+    text = target.read_text(encoding="utf-8")
+    if action == "body":
+        target.write_text(text + f"\nA new paragraph {n}.\n", encoding="utf-8")
+    elif action == "title":
+        lines = text.split("\n")
+        lines[1] = f'title: "{TITLES[n % len(TITLES)]} {n}"'
+        target.write_text("\n".join(lines), encoding="utf-8")
+    elif action == "date":
+        lines = text.split("\n")
+        lines[2] = f"date: 2024-{1 + n % 12:02d}-{1 + n % 28:02d}"
+        target.write_text("\n".join(lines), encoding="utf-8")
+    elif action == "country":
+        country = f"country: {COUNTRIES[n % 4]}"
+        target.write_text(re.sub(r"^country: .*$", country, text, flags=re.MULTILINE), "utf-8")
+    elif action == "delete" and len(files) > 1:
+        target.unlink()
+    elif action == "rename":
+        target.rename(target.with_name(f"renamed{n}-{target.name}"))
+    elif action == "template":
+        override = root / "templates" / "article.html"
+        if not override.exists():
+            override.parent.mkdir(exist_ok=True)
+            shutil.copy(theme_templates() / "article.html", override)
+        with override.open("a", encoding="utf-8") as stream:
+            stream.write(f"<!-- edit {n} -->\n")
+    elif action == "config":
+        per_page = 1 + n % 3
+        (root / "dateline.toml").write_text(
+            CONFIG.replace("per_page = 2", f"per_page = {per_page}"), encoding="utf-8"
+        )
+    elif action == "corrupt-cache":
+        for shard in sorted((root / CACHE_DIR).glob("*.json"))[: 1 + n % 3]:
+            data = shard.read_bytes()
+            shard.write_bytes(data[: len(data) // 2] if n % 2 else b'{"key": 1, "entries": []}')
+
+
+ACTIONS = ["body", "title", "date", "country", "add", "delete", "rename", "template", "config",
+           "corrupt-cache"]  # fmt: skip
+EDITS = st.tuples(
+    st.sampled_from(ACTIONS),
+    st.integers(0, 20),
+    st.integers(0, 99),
+)
+
+
+def check_report(report: BuildReport, before: dict[str, bytes], after: dict[str, bytes]) -> None:
+    """The report names exactly the files whose bytes changed, and the files removed.
+
+    Only the files the build itself wrote count: the manifest lists them (a finalize
+    step such as the search index adds its own files after them).
+    """
+    listed = set(json.loads(after[MANIFEST])["files"])
+    listed_before = set(json.loads(before[MANIFEST])["files"])
+    changed = {p for p in listed if before.get(p) != after[p]}
+    assert set(report.written) == changed
+    assert set(report.removed) == listed_before - listed
+
+
+@settings(
+    max_examples=40 if os.environ.get("CI") == "true" else 6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(st.lists(EDITS, min_size=1, max_size=4))
+def test_incremental_build_equals_clean_build(edits: list[tuple[str, int, int]]) -> None:
+    with tempfile.TemporaryDirectory() as temp:
+        root, clean = Path(temp) / "site", Path(temp) / "clean"
+        starting_site(root)
+        build(root)
+        before = tree(root / "dist")
+        for edit in edits:
+            apply(root, edit)
+            report = build(root)
+            after = tree(root / "dist")
+            assert after == clean_build(root, clean), f"after {edit}"
+            check_report(report, before, after)
+            before = after
+
+
+def test_second_build_writes_nothing_and_stages_nothing(make_site: MakeSite) -> None:
+    root = make_site({"content/a.md": article_md("Health fair", "2025-03-01", country="SV")})
+    first = build(root)
+    assert first.written
+    assert not previous_path(first.out_dir).exists()
+    mtimes = {p: p.stat().st_mtime_ns for p in (root / "dist").rglob("*")}
+    second = build(root)
+    assert second.written == ()
+    assert second.removed == ()
+    assert second.unchanged == first.unchanged + len(first.written)
+    # nothing to do: no staging folder was made, so no previous build was set aside
+    assert not previous_path(second.out_dir).exists()
+    assert {p: p.stat().st_mtime_ns for p in (root / "dist").rglob("*")} == mtimes
+
+
+def test_editing_one_body_rewrites_exactly_the_pages_that_show_it(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    files = {
+        f"content/a{i}.md": article_md(TITLES[i], f"2025-03-0{i + 1}", f"Body {i}.", country="SV")
+        for i in range(4)
+    }
+    root = make_site(files)
+    build(root)
+    before = tree(root / "dist")
+    edited = root / "content" / "a1.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nA correction.\n", encoding="utf-8")
+    report = build(root)
+    after = clean_build(root, tmp_path / "clean")
+    assert tree(root / "dist") == after
+    check_report(report, before, after)
+    article = page(root / "dist", "/news/2025/03/02/border-post-opens/")
+    assert "A correction." in article.get_text()
+    assert "news/2025/03/02/border-post-opens/index.html" in report.written
+    assert "index.html" not in report.written  # the listing shows the summary, not the body
+    assert len(report.written) < len(before) // 4
+
+
+def test_no_cache_build_neither_reads_nor_writes_the_cache(make_site: MakeSite) -> None:
+    root = make_site({"content/a.md": article_md("Health fair", "2025-03-01", country="SV")})
+    build(root, use_cache=False)
+    assert not (root / CACHE_DIR).exists()
+    build(root)
+    assert (root / CACHE_DIR).is_dir()
+
+
+def test_files_removed_from_the_output_are_written_again(make_site: MakeSite) -> None:
+    """The output is never trusted blindly: a page deleted by hand comes back."""
+    root = make_site({"content/a.md": article_md("Health fair", "2025-03-01", country="SV")})
+    build(root)
+    (root / "dist" / "index.html").unlink()
+    build(root)  # the manifest still lists it, so this build keeps it by linking: repaired
+    assert (root / "dist" / "index.html").is_file()
+
+
+def test_parallel_and_serial_builds_give_the_same_bytes(
+    make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "MIN_UNITS_PER_JOB", 1)  # start the pool for a small site
+    files = {
+        f"content/{i:03d}.md": article_md(
+            f"{TITLES[i % 6]} {i}", f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}", f"Body *{i}*.",
+            country=COUNTRIES[i % 4],
+        )
+        for i in range(24)
+    }  # fmt: skip
+    root = make_site(files)
+    serial = build(root, out_dir=tmp_path / "serial", use_cache=False, jobs=1)
+    pooled = build(root, out_dir=tmp_path / "pooled", use_cache=False, jobs=2)
+    assert serial.pages == pooled.pages
+    assert tree(tmp_path / "serial") == tree(tmp_path / "pooled")
