@@ -86,7 +86,15 @@ def plan_build(
     use_cache: bool = False,
     jobs: int | None = None,
 ) -> SitePlan:
-    """Stages 0–3. Raises ConfigError or BuildError (with every content error found)."""
+    """Stages 0–3. Raises ConfigError or BuildError (with every content error found).
+
+    Planning runs once per language (i18n.editions: the default language first, at the
+    root). Each language has its own `Archive` (its articles only, names and slugs in
+    its language, `archive.prefix` "" or "/es"); a per-language planner is called as
+    `planner(archive, config)` inside the loop and must put `archive.prefix` in front of
+    its paths. Site-wide planners (the sitemap) run after the loop, on every artifact,
+    once `link_translations` has given each page its `alternates` (language → path).
+    """
     config = load_config(root, overrides)
     check_base_url(config)  # feeds, sitemaps and canonical links need an absolute URL
     cache = ContentCache.for_site(config, enabled=use_cache)
