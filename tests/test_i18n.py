@@ -396,3 +396,22 @@ def test_unpaired_reports_only_plausible_unlinked_pairs(items: list[Article]) ->
             assert set(other.countries) & set(item.article.countries)
             linked = {(a.translation_key, a.lang) for a in items if a.translation_key}
             assert (item.article.translation_key, other.lang) not in linked
+
+
+def test_first_listed_language_is_the_default_when_language_is_not_set(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    """languages = ["es", "en"] alone puts Spanish at the root and English under /en/."""
+    root = make_site(
+        {
+            "dateline.toml": 'base_url = "https://example.org/"\nlanguages = ["es", "en"]\n',
+            "content/es.md": article_md("Un boletín", "2019-01-02", "San Salvador – Texto."),
+            "content/en.md": article_md("A bulletin", "2019-01-02", "San Salvador – Text.", lang="en"),
+        }
+    )  # fmt: skip
+    out = build(root, out_dir=tmp_path / "out").out_dir
+    assert page(out, "/").html["lang"] == "es"
+    assert page(out, "/countries/el-salvador/").h1.get_text() == "El Salvador"
+    assert page(out, "/en/").html["lang"] == "en"
+    assert (out / "en/news/2019/01/02/a-bulletin/index.html").is_file()
+    assert (out / "news/2019/01/02/un-boletin/index.html").is_file()
