@@ -125,6 +125,7 @@ def _related(
         for index, article in enumerate(group.articles):
             positions[article.path].append((group, index))
     result: dict[str, tuple[Article, ...]] = {}
+    rank = {article.path: index for index, article in enumerate(ordered)}
     for article in ordered:
         scores: dict[str, int] = defaultdict(int)
         by_path: dict[str, Article] = {}
@@ -139,7 +140,7 @@ def _related(
             key=lambda o: (
                 -scores[o.path],
                 abs((o.date - article.date).total_seconds()),
-                o.sort_key,
+                rank[o.path],  # = o.sort_key's order, without recomputing it
             ),
         )
         result[article.path] = tuple(ranked[:limit])
