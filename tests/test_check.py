@@ -145,6 +145,31 @@ def test_each_warning_fires(
     assert [str(d.location) for d in found if message in str(d)] == [where]
 
 
+BILINGUAL = CONFIG.replace('timezone = "UTC"', 'timezone = "UTC"\nlanguages = ["en", "es"]')
+SPANISH_B = article_md(
+    "Otras noticias", "2018-07-05", "Tegucigalpa – Texto.", country="HN", lang="es"
+)
+
+
+def test_unpaired_translation_fires(make_site: MakeSite) -> None:
+    """Same date and country in two languages, no translation_key: check suggests pairing them."""
+    site = make_site({**GOOD, "dateline.toml": BILINGUAL, "content/es/b.md": SPANISH_B})
+    found = [str(d) for d in problems(site) if "may be a translation of" in str(d)]
+    assert found
+    assert all("translation_key" in d for d in found)
+    assert any(d.startswith("content/es/b.md:1: warning: 'Otras noticias' (es)") for d in found)
+
+
+def test_paired_translation_is_silent(make_site: MakeSite) -> None:
+    """Once both versions share a translation_key, the warning goes away."""
+    english = GOOD["content/b.md"].replace("---\n\n", "translation_key: other\n---\n\n", 1)
+    spanish = SPANISH_B.replace("---\n\n", "translation_key: other\n---\n\n", 1)
+    site = make_site(
+        {**GOOD, "dateline.toml": BILINGUAL, "content/b.md": english, "content/es/b.md": spanish}
+    )
+    assert not [d for d in problems(site) if "may be a translation of" in str(d)]
+
+
 def test_link_outside_the_sites_base_path(make_site: MakeSite) -> None:
     """With base_url …/archive/, a root link '/news/…' would leave the site once hosted."""
     config = CONFIG.replace("https://example.org/", "https://example.org/archive/")

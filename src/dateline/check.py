@@ -27,6 +27,7 @@ from dateline.content.gazetteer import Gazetteer, load_gazetteer
 from dateline.content.loader import SUMMARY_LIMIT, load_site
 from dateline.content.markup import plain_text
 from dateline.errors import DatelineError, Diagnostic, Severity, sorted_diagnostics, warning
+from dateline.i18n import unpaired_translation_warnings
 from dateline.model import Article
 from dateline.render import RenderError, make_environment, render_artifact
 from dateline.urls import base_path, slugify
@@ -55,6 +56,7 @@ def check_site(
         return CheckReport(0, 0, sorted_diagnostics(exc.diagnostics))
     loaded = load_site(config)
     found = list(content_warnings(loaded.articles, config, now=now))
+    found.extend(unpaired_translation_warnings(loaded.articles))
     try:
         plan = plan_build(root, now=now, drafts=True, overrides=overrides)
     except DatelineError as exc:
