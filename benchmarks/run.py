@@ -726,9 +726,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--langs", default="en")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per build")
     ap.add_argument("--dry-run", action="store_true", help="print what would be timed")
+    ap.add_argument(
+        "--only",
+        help=f"comma-separated measures to time, from: {', '.join(LABELS)} (default: all)",
+    )
     args = ap.parse_args(argv)
 
     sizes = parse_sizes(args.sizes)
+    only = {x.strip() for x in (args.only or "").split(",") if x.strip()}
+    if only - set(LABELS):
+        ap.error(f"--only: unknown {sorted(only - set(LABELS))}; known: {', '.join(LABELS)}")
     langs = [x.strip() for x in args.langs.split(",") if x.strip()]
     work = (args.keep or DEFAULT_WORK).resolve()
     if work == REPO or REPO in work.parents:
@@ -784,6 +791,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  [dateline] skipped {why}")
         if args.peers and args.shared_bench.is_dir():
             measures += peer_measures(n, work, args.shared_bench, hugo, pelican, args.dry_run)
+        if only:
+            measures = [m for m in measures if m.key in only]
         for m in measures:
             tag = f"[{m.tool} {m.key}]"
             if args.dry_run:
