@@ -158,3 +158,19 @@ def test_refuses_to_replace_foreign_folder(
     assert "did not write" in capsys.readouterr().err
     assert (root / "dist/precious.txt").read_text() == "keep me"
     assert main(["build", "--site", str(root), "--force"]) == 0
+
+
+def test_redirect_onto_a_generated_file_names_the_article(
+    make_site: MakeSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A redirect_from that would overwrite the site feed is reported at the article's file."""
+    root = make_site(
+        {
+            "content/moved.md": article_md(
+                "Moved bulletin", "2018-07-06", "Text.", redirect_from="[/feed.xml]"
+            )
+        }
+    )
+    code, err = run_build(root, capsys)
+    assert code == 1
+    assert "content/moved.md:1: error: two pages would be written to /feed.xml" in err

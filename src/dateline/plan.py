@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dateline.config import SiteConfig
-from dateline.errors import Diagnostic, error
+from dateline.errors import Diagnostic, SourceLocation, error
 from dateline.model import Archive, Artifact, TaxonomyKind, TermGroup
 from dateline.paginate import paginate
 
@@ -31,6 +31,7 @@ def plan_site(
         *_archives(archive, config),
         *_redirects(archive),
         Artifact(archive.path("/404.html"), "404.html", {}, "404"),
+        Artifact(archive.path("/search/"), "search.html", {"search": True}, "search"),
     )
     return artifacts, collisions(artifacts)
 
@@ -86,10 +87,11 @@ def collisions(artifacts: tuple[Artifact, ...]) -> tuple[Diagnostic, ...]:
     for artifact in artifacts:
         first = owners.setdefault(artifact.path, artifact)
         if first is not artifact:
+            path, line = _origin(artifact, first)
             problems.append(
                 error(
-                    _origin(artifact),
-                    None,
+                    path,
+                    line,
                     f"two pages would be written to {artifact.path} ({first.kind} and {artifact.kind})",
                     "change the slug or the redirect_from of the article",
                 )
@@ -97,10 +99,11 @@ def collisions(artifacts: tuple[Artifact, ...]) -> tuple[Diagnostic, ...]:
     return tuple(problems)
 
 
-def _origin(artifact: Artifact) -> str:
-    for key in ("article", "target"):
-        value = artifact.context.get(key)
-        source = getattr(value, "source", None)
-        if source is not None:
-            return str(source)
-    return "dateline.toml"
+def _origin(*artifacts: Artifact) -> tuple[str, int | None]:
+    """The content file behind a colliding page (the article or the redirect's target)."""
+    for artifact in artifacts:
+        for key in ("article", "target"):
+            source = getattr(artifact.context.get(key), "source", None)
+            if isinstance(source, SourceLocation):
+                return source.path, source.line
+    return "dateline.toml", None
