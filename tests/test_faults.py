@@ -22,19 +22,16 @@ import pytest
 
 from dateline import write
 from dateline.cli import main
+from dateline.theme import theme_static, theme_templates
 from dateline.write import output_lock
 from tests.conftest import MakeSite, article_md, build
 
 CI = os.environ.get("CI") == "true"
-KILL_ROUNDS = 24 if CI else 6
+KILL_ROUNDS = 20 if CI else 6
+ARTICLES = 120
 SIGNALS = (signal.SIGKILL, signal.SIGTERM, signal.SIGINT)
 # The child reports once its imports are done, so a signal lands in dateline, not in Python's startup.
-CHILD = (
-    "import sys\n"
-    "from dateline.cli import main\n"
-    "print('ready', flush=True)\n"
-    "sys.exit(main(sys.argv[1:]))\n"
-)
+CHILD = "from dateline.cli import run\nprint('ready', flush=True)\nrun()\n"  # as `dateline` does
 
 Snapshot = dict[str, str]
 
@@ -72,15 +69,25 @@ def site_files(version: str, count: int) -> dict[str, str]:
 
 
 def make_two_sites(tmp_path: Path, count: int) -> tuple[Path, Path, Path]:
-    """Sites `old` and `new` that share one output folder."""
+    """Sites `old` and `new` that share one output folder.
+
+    Each carries a copy of the theme, so the reference builds and the killed ones render
+    the same templates even while someone edits the repository's theme.
+    """
     roots = []
     for version in ("old", "new"):
         root = tmp_path / version
         for relative, text in site_files(version, count).items():
             (root / relative).parent.mkdir(parents=True, exist_ok=True)
             (root / relative).write_text(text, encoding="utf-8")
+        for folder in ("templates", "static"):
+            shutil.copytree(theme_dir(folder), root / folder)
         roots.append(root)
     return roots[0], roots[1], tmp_path / "public" / "dist"
+
+
+def theme_dir(name: str) -> Path:
+    return theme_templates() if name == "templates" else theme_static()
 
 
 def spawn(root: Path, out: Path) -> subprocess.Popen[str]:
@@ -98,12 +105,12 @@ def test_killed_builds_leave_the_old_or_the_new_site(tmp_path: Path) -> None:
     SIGTERM and SIGINT also remove their own staging folder and exit 143/130 without a
     traceback; what a SIGKILL leaves behind is cleaned by the next build.
     """
-    old_root, new_root, out = make_two_sites(tmp_path, 250)
+    old_root, new_root, out = make_two_sites(tmp_path, ARTICLES)
     expected = {}
     for name, root in (("old", old_root), ("new", new_root)):
         reference = tmp_path / f"reference-{name}"
         started = time.monotonic()
-        assert build(root, out_dir=reference).articles == 250
+        assert build(root, out_dir=reference).articles == ARTICLES
         expected[name] = snapshot(reference)
     # Spread the kills over a whole build: process start-up plus what an in-process build took.
     span = 0.6 + 2 * (time.monotonic() - started)
@@ -111,7 +118,7 @@ def test_killed_builds_leave_the_old_or_the_new_site(tmp_path: Path) -> None:
     rng = random.Random(int(os.environ.get("FAULT_SEED", "10")))
     outcomes: dict[str, int] = {}
     current = "old"
-    assert build(old_root, out_dir=out).articles == 250
+    assert build(old_root, out_dir=out).articles == ARTICLES
     for _ in range(KILL_ROUNDS):
         target = "new" if current == "old" else "old"
         sig = rng.choice(SIGNALS)
@@ -122,7 +129,7 @@ def test_killed_builds_leave_the_old_or_the_new_site(tmp_path: Path) -> None:
         child.send_signal(sig)
         _, err = child.communicate(timeout=60)
         state = snapshot(out)
-        assert state in (expected["old"], expected["new"]), f"half-written dist/ after {sig!r}"
+        assert state in (expected["old"], expected["new"]), describe(state, expected, sig, err)
         current = "new" if state == expected["new"] else "old"
         assert "Traceback" not in err
         if child.returncode == 0:
@@ -136,6 +143,17 @@ def test_killed_builds_leave_the_old_or_the_new_site(tmp_path: Path) -> None:
     assert snapshot(out) == expected["new"]
     assert leftovers(out) == []
     assert sum(v for k, v in outcomes.items() if k != "finished") == KILL_ROUNDS
+
+
+def describe(state: Snapshot, expected: dict[str, Snapshot], sig: signal.Signals, err: str) -> str:
+    """Which files of a broken dist/ are from the old site, the new one, or neither."""
+    kinds: dict[str, list[str]] = {}
+    for path in sorted(set(state) | set(expected["old"]) | set(expected["new"])):
+        digest = state.get(path)
+        kind = next((k for k, v in expected.items() if v.get(path) == digest), "neither")
+        kinds.setdefault(kind if digest else "missing", []).append(path)
+    summary = {k: (len(v), v[:5]) for k, v in kinds.items()}
+    return f"dist/ is neither the old nor the new site after {sig.name}: {summary}\n{err}"
 
 
 def test_stale_staging_from_a_killed_build_is_removed(make_site: MakeSite) -> None:

@@ -1,5 +1,5 @@
 """`python -m dateline`."""
 
-from dateline.cli import main
+from dateline.cli import run
 
-raise SystemExit(main())
+run()

@@ -52,6 +52,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
+def run() -> None:
+    """The `dateline` console command: main(), then exit without a traceback.
+
+    Once main() has returned the work is done (or cleaned up), so a late Ctrl-C or
+    SIGTERM while the interpreter shuts down (joining render processes) is ignored
+    rather than turned into a traceback or a misleading "killed" status.
+    """
+    code = main()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
+    sys.exit(code)
+
+
 class Terminated(BaseException):
     """SIGTERM arrived: unwinds like Ctrl-C, so `finally` blocks remove the staging folder."""
 
