@@ -20,6 +20,9 @@ _MAX_SLUG = 80
 # Characters that look like "/" or "." but are not; NFKD folds most of them,
 # these are the ones it leaves alone.
 _LOOKALIKES = str.maketrans({"\u2215": "/", "\u2044": "/", "\uff0f": "/", "\u2024": "."})
+# Apostrophes as bulletins type them ("IOM´s", "migrants’"): dropped like "'", so a
+# title's URL does not depend on which key the author pressed.
+_APOSTROPHES = str.maketrans(dict.fromkeys("'\u2019\u2018\u00b4\u02bc\u0060", ""))
 # Characters a site path may not contain: separators of any OS and their look-alikes
 # (NFKC folds the full-width forms, these are the rest).
 _PATH_FORBIDDEN = set("\\\0:") | {"\u2215", "\u2044", "\u29f8", "\u2216", "\u29f9", "\u2024", "\u2025", "\u2026", "\ufe52", "\u0338"}  # fmt: skip
@@ -38,9 +41,9 @@ def slugify(text: str, *, max_length: int = _MAX_SLUG) -> str:
     Accents are folded (``Panamá`` → ``panama``) so URLs survive every host and
     shell. Long titles are cut at a word boundary. Returns "" when nothing is left.
     """
-    folded = unicodedata.normalize("NFKD", text.translate(_LOOKALIKES))
+    folded = unicodedata.normalize("NFKD", text.translate(_LOOKALIKES).translate(_APOSTROPHES))
     ascii_text = folded.encode("ascii", "ignore").decode("ascii").lower()
-    slug = _NON_ALNUM.sub("-", ascii_text.replace("'", "")).strip("-")
+    slug = _NON_ALNUM.sub("-", ascii_text).strip("-")
     if len(slug) > max_length:
         cut = slug[: max_length + 1]
         slug = cut[: cut.rfind("-")] if "-" in cut else slug[:max_length]
