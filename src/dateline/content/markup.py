@@ -77,9 +77,10 @@ def paragraphs_html(paragraphs: tuple[str, ...] | list[str]) -> str:
 
 
 def shorten(text: str, limit: int) -> str:
-    """Cut plain text at a word boundary, adding an ellipsis when cut."""
+    """Cut plain text at a word boundary so that, ellipsis included, it fits in `limit`."""
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
-    cut = text[: limit + 1].rsplit(" ", 1)[0].rstrip(" ,;:.-–—")
-    return (cut or text[:limit]) + "…"
+    head = text[:limit]  # a space anywhere in here ends a word within limit - 1 characters
+    cut = head.rsplit(" ", 1)[0].rstrip(" ,;:.-–—") if " " in head else ""
+    return (cut or text[: limit - 1]) + "…"
