@@ -27,6 +27,8 @@ from dateline.write import safe_join
 
 EXAMPLES = 3000 if os.environ.get("CI") == "true" else 200
 fuzz = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Whole-loader examples cost ~30 ms each (Markdown, gazetteer, dateline): fewer of them.
+fuzz_loader = settings(fuzz, max_examples=EXAMPLES // 5)
 TZ = dt.UTC
 GAZETTEER = load_gazetteer()
 LOADER = loader.Loader.for_site(SiteConfig(root=Path("/nonexistent"), base_url="https://e.org/"))
@@ -97,7 +99,7 @@ def test_front_matter_raises_only_front_matter_errors(items: list[tuple[str, obj
         assert all(2 <= line <= header.count("\n") + 2 for line in fm.key_lines.values())
 
 
-@fuzz
+@fuzz_loader
 @given(st.dictionaries(
     st.sampled_from([*loader.KNOWN_FIELDS, "titel", "tags"]),
     st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | TEXT,
@@ -124,8 +126,17 @@ def test_digest_parser_gives_entries_or_problems(lines: list[str]) -> None:
     count = text.count("\n") + 1
     assert all(1 <= p.line <= count for p in problems)
     assert all(e.title.strip() for e in entries)
-    source = sources.SourceFile("content/x.txt", text, "0")
-    loader.load_source(source, LOADER)
+
+
+@fuzz_loader
+@given(LINES)
+def test_loading_any_digest_gives_diagnostics_not_exceptions(lines: list[str]) -> None:
+    """The whole digest path (entries → dateline → countries → URL) only reports."""
+    source = sources.SourceFile("content/x.txt", "\n".join(lines), "0")
+    articles, problems = loader.load_source(source, LOADER)
+    assert all(isinstance(p, Diagnostic) for p in problems)
+    for article in articles:
+        check_site_path(article.path)
 
 
 @fuzz

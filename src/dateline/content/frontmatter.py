@@ -37,6 +37,7 @@ StrictLoader.add_implicit_resolver(
 )
 
 _FENCE = re.compile(r"^---[ \t]*$")
+_YAML_ONLY_BREAKS = str.maketrans({"\x85": " ", "\u2028": " ", "\u2029": " "})
 _END_FENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
 
 
@@ -91,7 +92,8 @@ def parse_front_matter(text: str) -> FrontMatter:
 def _load_yaml(block: str, *, first_line: int) -> tuple[dict[str, Any], dict[str, int]]:
     if not block.strip():
         return {}, {}
-    loader = StrictLoader(block)
+    # YAML also breaks lines at NEL, LS and PS; as spaces they keep key lines = file lines.
+    loader = StrictLoader(block.translate(_YAML_ONLY_BREAKS))
     try:
         node = loader.get_single_node()
         if node is None:
