@@ -38,6 +38,7 @@ from dateline.parallel import default_jobs
 from dateline.plan import collisions as find_collisions
 from dateline.plan import plan_site
 from dateline.render import locale_dirs, make_environment
+from dateline.search import search_index, search_pages
 from dateline.sitemap import plan_sitemaps
 from dateline.theme import theme_static
 from dateline.urls import UnsafePathError
@@ -163,16 +164,19 @@ def build_site(
     overrides: Mapping[str, object] | None = None,
     use_cache: bool = True,
     jobs: int | None = None,
+    search: bool = True,
 ) -> BuildReport:
     """Build the site at `root` into `out_dir` (default: the config's output_dir).
 
     `use_cache=False` is the reference full build: no cache read or written, every
     page rendered. `jobs` processes convert and render (default: one per CPU).
+    `search=False` (--no-search) makes no search index (see search.py).
     """
     started = time.perf_counter()
     plan = plan_build(
         root, now=now, drafts=drafts, overrides=overrides, use_cache=use_cache, jobs=jobs
     )
+    plan = replace(plan, artifacts=search_pages(plan.artifacts, enabled=search))
     out = (out_dir or root / plan.config.output_dir).absolute()
     check_out_dir(root, out)
     check_output_folder(out, force=force)
@@ -199,12 +203,13 @@ def build_site(
         )  # fmt: skip
         yield from static_files(plan.config)
 
+    finalize = search_index(out, enabled=search)
     try:
-        report = write_site(out, files(), trust_previous=use_cache)
+        report = write_site(out, files(), finalize, trust_previous=use_cache)
     except MissingPreviousError:  # someone removed files from the output: write it all
         records = PageRecords(None, out)
         use_cache = False
-        report = write_site(out, files(), trust_previous=False)
+        report = write_site(out, files(), finalize, trust_previous=False)
     records.save()
     return BuildReport(
         out_dir=out,

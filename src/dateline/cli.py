@@ -123,6 +123,9 @@ def add_site_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--drafts", action="store_true", help="include drafts and future-dated articles"
     )
+    parser.add_argument(
+        "--no-search", action="store_true", help="quicker: make no search index (see README)"
+    )
 
 
 def site_overrides(args: argparse.Namespace) -> dict[str, object]:
@@ -145,6 +148,7 @@ def run_build(args: argparse.Namespace) -> int:
             overrides=site_overrides(args),
             use_cache=not args.no_cache,
             jobs=args.jobs,
+            search=not args.no_search,
         )
     except DatelineError as exc:
         print_diagnostics(exc.diagnostics)

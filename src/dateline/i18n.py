@@ -237,6 +237,7 @@ def page_key(artifact: Artifact) -> str | None:
         "terms": f"terms:{context.get('kind')}",
         "term": f"term:{term.kind.value}:{term.key}" if isinstance(term, Term) else None,
         "archive": "archive",
+        "search": "search",
         "year": f"year:{year.year}" if isinstance(year, YearGroup) else None,
         "month": f"month:{month.year}-{month.month}" if isinstance(month, MonthGroup) else None,
     }

@@ -44,6 +44,7 @@ class Preview:
         host: str = "127.0.0.1",
         port: int = 8000,
         drafts: bool = False,
+        search: bool = True,
         overrides: Mapping[str, object] | None = None,
         clock: Callable[[], dt.datetime] = _utc_now,
         poll_timeout: float = 25.0,
@@ -51,6 +52,7 @@ class Preview:
     ) -> None:
         self.root = root.absolute()
         self.drafts = drafts
+        self.search = search
         self.overrides = dict(overrides or {})
         self.clock = clock
         self.out = out if out is not None else sys.stdout
@@ -118,6 +120,7 @@ class Preview:
                 now=self.clock(),
                 out_dir=self.state.out_dir,
                 drafts=self.drafts,
+                search=self.search,
                 overrides={**self.overrides, "base_url": preview_url(self.host, self.port, prefix)},
             )
         except DatelineError as exc:
@@ -202,6 +205,7 @@ def run_serve(args: argparse.Namespace) -> int:
             host=args.bind,
             port=args.port,
             drafts=args.drafts,
+            search=not args.no_search,
             overrides=cli.site_overrides(args),
             clock=cli.now,
         )

@@ -54,6 +54,12 @@ CONTENT_TYPES = {
     ".woff2": "font/woff2",
     ".webmanifest": "application/manifest+json",
     ".pdf": "application/pdf",
+    ".wasm": "application/wasm",
+    # the search index (search.py): gzipped data that Pagefind's script unpacks itself
+    ".pagefind": "application/octet-stream",
+    ".pf_meta": "application/octet-stream",
+    ".pf_index": "application/octet-stream",
+    ".pf_fragment": "application/octet-stream",
 }
 
 
