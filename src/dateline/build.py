@@ -31,6 +31,7 @@ from dateline.i18n import (
     taxonomy_paths,
     translation_key_problems,
 )
+from dateline.ledger import host_files, published_urls, read_ledger, removed_urls, removed_warning
 from dateline.metadata import check_base_url
 from dateline.model import Archive, Article, Artifact
 from dateline.pages import rendered_files, site_fingerprint
@@ -64,6 +65,8 @@ class BuildReport:
     removed: tuple[str, ...]
     diagnostics: tuple[Diagnostic, ...]
     seconds: float = field(compare=False)
+    removed_urls: tuple[str, ...] = ()  # published by the previous build, gone now (ledger.py)
+    newest: dt.datetime | None = None  # the newest article's date or update (deploy commits)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +183,7 @@ def build_site(
     out = (out_dir or root / plan.config.output_dir).absolute()
     check_out_dir(root, out)
     check_output_folder(out, force=force)
+    previous_urls = read_ledger(out)
 
     def make_envs() -> dict[str, jinja2.Environment]:
         envs = {
@@ -202,6 +206,7 @@ def build_site(
             previous=read_manifest(out) if use_cache else {}, jobs=jobs or default_jobs(),
         )  # fmt: skip
         yield from static_files(plan.config)
+        yield from host_files(plan.artifacts)  # .nojekyll and the URL ledger
 
     finalize = search_index(out, enabled=search)
     try:
@@ -211,6 +216,9 @@ def build_site(
         use_cache = False
         report = write_site(out, files(), finalize, trust_previous=False)
     records.save()
+    gone = removed_urls(previous_urls, published_urls(plan.artifacts))
+    ledger_notes = (removed_warning(gone, plan.config, "the last build"),) if gone else ()
+    articles = [a for archive in plan.archives for a in archive.articles]
     return BuildReport(
         out_dir=out,
         articles=sum(len(archive.articles) for archive in plan.archives),
@@ -218,8 +226,10 @@ def build_site(
         written=report.written,
         unchanged=report.unchanged,
         removed=report.removed,
-        diagnostics=plan.diagnostics,
+        diagnostics=plan.diagnostics + ledger_notes,
         seconds=time.perf_counter() - started,
+        removed_urls=gone,
+        newest=max((a.updated or a.date for a in articles), default=None),
     )
 
 

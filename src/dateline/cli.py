@@ -19,6 +19,7 @@ from pathlib import Path
 from dateline import __version__
 from dateline.build import build_site
 from dateline.check import add_check_command
+from dateline.deploy import add_deploy_command
 from dateline.errors import DatelineError, Diagnostic
 from dateline.importer import add_import_command
 from dateline.listing import add_list_command
@@ -106,6 +107,7 @@ def make_parser() -> argparse.ArgumentParser:
     add_new_command(commands)
     add_list_command(commands)
     add_check_command(commands)
+    add_deploy_command(commands)
     return parser
 
 
