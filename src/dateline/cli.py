@@ -95,6 +95,7 @@ def make_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="replace an output folder dateline did not write"
     )
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    add_search_option(build)
     build.add_argument(
         "--no-cache", action="store_true", help="full build: ignore and leave .dateline-cache/"
     )
@@ -125,6 +126,10 @@ def add_site_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--drafts", action="store_true", help="include drafts and future-dated articles"
     )
+
+
+def add_search_option(parser: argparse.ArgumentParser) -> None:
+    """`--no-search`, for the commands that build a site to look at (build, serve)."""
     parser.add_argument(
         "--no-search", action="store_true", help="quicker: make no search index (see README)"
     )

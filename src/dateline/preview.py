@@ -175,6 +175,7 @@ def add_serve_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
 
     parser = commands.add_parser("serve", help="preview the site and reload the browser on save")
     cli.add_site_options(parser)
+    cli.add_search_option(parser)
     parser.add_argument(
         "--port",
         type=_port,
