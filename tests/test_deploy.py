@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dateline.deploy import Target, built_site, deploy_site, parse_target
@@ -422,6 +422,7 @@ SEGMENT = st.text("abcdefghijklmnopqrstuvwxyz0123456789-._", min_size=1, max_siz
 SITE_PATH = st.lists(SEGMENT, max_size=4).map(lambda parts: "/" + "".join(f"{p}/" for p in parts))
 
 
+@settings(max_examples=200)  # a simple format: more examples find nothing new
 @given(st.lists(SITE_PATH | SITE_PATH.map(lambda path: path + "feed.xml"), max_size=30))
 def test_the_ledger_reads_back_what_was_written(urls: list[str]) -> None:
     assert parse_ledger(ledger_bytes(urls)) == frozenset(urls)

@@ -217,6 +217,7 @@ def add_deploy_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
     parser.add_argument(
         "--no-cache", action="store_true", help="full build: ignore .dateline-cache/"
     )
+    parser.add_argument("--no-search", action="store_true", help="make no search index")
     parser.add_argument(
         "--jobs", type=_positive, help="processes that render (default: one per CPU)"
     )
@@ -240,7 +241,8 @@ def run_deploy(args: argparse.Namespace) -> int:
             return 2
         target = parse_target(spec)
         report = build_site(args.site, now=now(), out_dir=args.out, overrides=site_overrides(args),
-                            use_cache=not args.no_cache, jobs=args.jobs)  # fmt: skip
+                            use_cache=not args.no_cache, jobs=args.jobs,
+                            search=not args.no_search)  # fmt: skip
         ledger_note = removed_warning(report.removed_urls, config, "the last build")
         print_diagnostics([d for d in report.diagnostics if d != ledger_note])
         built = built_site(report.out_dir, config.base_url)
