@@ -21,6 +21,7 @@ import datetime as dt
 import json
 import os
 import platform
+import shlex
 import shutil
 import signal
 import statistics
@@ -301,6 +302,7 @@ def dateline_measures(
     out = site / "dist"
     cache = site / ".dateline-cache"
     build = [str(info.exe), "build", "--site", str(site), "--out", str(out)]
+    build += shlex.split(os.environ.get("DATELINE_BUILD_ARGS", ""))  # e.g. "--no-search"
     content = site / "content"
     edited = make_corpus.make_article(seed, EDITED_INDEX, langs[EDITED_INDEX % len(langs)])
     edited_path = content / make_corpus.article_path(edited)

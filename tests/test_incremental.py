@@ -231,3 +231,24 @@ def test_parallel_and_serial_builds_give_the_same_bytes(
     pooled = build(root, out_dir=tmp_path / "pooled", use_cache=False, jobs=2)
     assert serial.pages == pooled.pages
     assert tree(tmp_path / "serial") == tree(tmp_path / "pooled")
+
+
+def test_adding_an_article_rewrites_the_listings_not_every_page(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    files = {
+        f"content/a{i}.md": article_md(TITLES[i], f"2024-0{i + 1}-10", f"Body {i}.", country="SV")
+        for i in range(6)
+    }
+    root = make_site(files)
+    build(root)
+    before = tree(root / "dist")
+    write_article(root, "newest.md", "Storm season plan for Guatemala", 20, "GT", "New body.")
+    report = build(root)
+    after = clean_build(root, tmp_path / "clean")
+    assert tree(root / "dist") == after
+    check_report(report, before, after)
+    assert "index.html" in report.written
+    oldest = "news/2024/01/10/health-fair-in-the-north/index.html"
+    assert oldest in after
+    assert oldest not in report.written  # no page-wide count or list makes every page stale

@@ -8,6 +8,7 @@ big archive never holds every page in memory at once.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -38,12 +39,26 @@ def site_fingerprint(
     digest = hashlib.sha256()
     digest.update(f"{code_version()}\0{config!r}\0".encode())
     digest.update(digest_files([*template_dirs(config), *extra_folders]).encode())
+    shown = _mentioned_in_templates(config, "article_count")
     for lang, env in sorted(envs.items()):
-        digest.update(parts.of((lang, env.globals.get("site"))).encode())
+        site = env.globals.get("site")
+        if not shown and dataclasses.is_dataclass(site) and hasattr(site, "article_count"):
+            site = dataclasses.replace(site, article_count=0)  # type: ignore[type-var]
+        digest.update(parts.of((lang, site)).encode())
     for archive in archives:
         terms = tuple(group.term for group in (*archive.countries, *archive.themes))
         digest.update(parts.of(terms).encode())
     return digest.hexdigest()
+
+
+def _mentioned_in_templates(config: SiteConfig, name: str) -> bool:
+    """Whether any template names `name`: a count no page shows must not make all stale."""
+    return any(
+        name in path.read_text(encoding="utf-8", errors="replace")
+        for folder in template_dirs(config)
+        for path in folder.rglob("*")
+        if path.is_file()
+    )
 
 
 _worker: dict[str, object] = {}
