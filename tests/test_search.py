@@ -8,16 +8,19 @@ Pagefind's signature) for each page's URL, language, text, filters and metadata.
 from __future__ import annotations
 
 import gzip
+import http.client
+import io
 import json
 import shutil
 from pathlib import Path
 
 import pytest
 
+from dateline.preview import Preview
 from dateline.search import INDEX_DIR, SIGNATURE, SearchIndexError
 from dateline.server import content_type
 from dateline.write import MANIFEST
-from tests.conftest import REPO, MakeSite, RunCli, article_md, build, page
+from tests.conftest import NOW, REPO, MakeSite, RunCli, article_md, build, page
 
 CONFIG = """\
 base_url = "https://example.org/archive/"
@@ -239,3 +242,35 @@ def test_a_failing_pagefind_leaves_the_previous_output(
 )
 def test_serve_sends_the_index_with_its_content_types(name: str, expected: str) -> None:
     assert content_type(name) == expected
+
+
+def test_serve_serves_the_index_under_the_base_path(site: Path) -> None:
+    preview = Preview(site, port=0, clock=lambda: NOW, poll_timeout=0.5, out=io.StringIO())
+    preview.start()
+    try:
+
+        def get(path: str) -> tuple[int, str, bytes]:
+            conn = http.client.HTTPConnection("127.0.0.1", preview.port, timeout=10)
+            try:
+                conn.request("GET", path)
+                answer = conn.getresponse()
+                return answer.status, answer.headers["Content-Type"], answer.read()
+            finally:
+                conn.close()
+
+        status, kind, body = get("/archive/search/?q=trafficking")
+        assert (status, kind) == (200, "text/html; charset=utf-8")
+        assert b'src="/archive/pagefind/pagefind-ui.js"' in body
+        status, kind, body = get("/archive/pagefind/pagefind-entry.json")
+        assert (status, kind) == (200, "application/json")
+        languages = json.loads(body)["languages"]
+        for info in languages.values():
+            status, kind, body = get(f"/archive/pagefind/pagefind.{info['hash']}.pf_meta")
+            assert (status, kind) == (200, "application/octet-stream")
+            assert gzip.decompress(body).startswith(SIGNATURE)
+        assert get("/archive/pagefind/pagefind-ui.js")[:2] == (
+            200,
+            "text/javascript; charset=utf-8",
+        )
+    finally:
+        preview.stop()
