@@ -186,7 +186,7 @@ def html_last(relative: str) -> tuple[bool, str]:
 
 def add_deploy_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """`dateline deploy [--to TARGET | --to-branch BRANCH] [--dry-run] [--allow-removed]`."""
-    from dateline.cli import _positive, add_site_options
+    from dateline.cli import _positive, add_search_option, add_site_options
 
     parser = commands.add_parser(
         "deploy",
@@ -217,7 +217,7 @@ def add_deploy_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
     parser.add_argument(
         "--no-cache", action="store_true", help="full build: ignore .dateline-cache/"
     )
-    parser.add_argument("--no-search", action="store_true", help="make no search index")
+    add_search_option(parser)
     parser.add_argument(
         "--jobs", type=_positive, help="processes that render (default: one per CPU)"
     )
