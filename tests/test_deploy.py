@@ -186,14 +186,15 @@ def test_drafts_are_never_deployed(site: Path, cli: RunCli, tmp_path: Path) -> N
     assert not (tmp_path / "www").exists()
 
 
-def test_the_target_comes_from_the_config(make_site: MakeSite, cli: RunCli, tmp_path: Path) -> None:
-    dest = tmp_path / "from-config"
+def test_the_target_comes_from_the_config(make_site: MakeSite, cli: RunCli) -> None:
+    """`[deploy] to = "public"` is a folder of the site, whatever the current folder is."""
     root = make_site(
-        {"dateline.toml": f'base_url = "{BASE}"\n[deploy]\nto = "{dest}"\n', **ARTICLES}
+        {"dateline.toml": f'base_url = "{BASE}"\n[deploy]\nto = "public"\n', **ARTICLES}
     )
+    assert Path.cwd() != root
     code, _, _ = cli("deploy", "--site", root)
     assert code == 0
-    assert (dest / "index.html").is_file()
+    assert (root / "public/index.html").read_bytes() == (root / "dist/index.html").read_bytes()
 
 
 @pytest.mark.parametrize(

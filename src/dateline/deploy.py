@@ -240,6 +240,8 @@ def run_deploy(args: argparse.Namespace) -> int:
                   'or set [deploy] to = "…" in dateline.toml)', file=sys.stderr)  # fmt: skip
             return 2
         target = parse_target(spec)
+        if spec == config.deploy.to and target.kind == "folder":  # relative to the site, like dist/
+            target = Target("folder", str(args.site / target.where))
         report = build_site(args.site, now=now(), out_dir=args.out, overrides=site_overrides(args),
                             use_cache=not args.no_cache, jobs=args.jobs,
                             search=not args.no_search)  # fmt: skip
