@@ -204,6 +204,8 @@ def test_no_cache_build_neither_reads_nor_writes_the_cache(make_site: MakeSite) 
     assert not (root / CACHE_DIR).exists()
     build(root)
     assert (root / CACHE_DIR).is_dir()
+    again = build(root, use_cache=False)  # renders every page, but writes no identical bytes
+    assert again.written == ()
 
 
 def test_files_removed_from_the_output_are_written_again(make_site: MakeSite) -> None:

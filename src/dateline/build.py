@@ -210,7 +210,7 @@ def build_site(
 
     finalize = search_index(out, enabled=search)
     try:
-        report = write_site(out, files(), finalize, trust_previous=use_cache)
+        report = write_site(out, files(), finalize)
     except MissingPreviousError:  # someone removed files from the output: write it all
         records = PageRecords(None, out)
         use_cache = False
