@@ -27,7 +27,7 @@ from dateline.write import output_lock
 from tests.conftest import MakeSite, article_md, build
 
 CI = os.environ.get("CI") == "true"
-KILL_ROUNDS = 20 if CI else 6
+KILL_ROUNDS = 16 if CI else 6
 ARTICLES = 120
 SIGNALS = (signal.SIGKILL, signal.SIGTERM, signal.SIGINT)
 # The child reports once its imports are done, so a signal lands in dateline, not in Python's startup.
@@ -112,8 +112,8 @@ def test_killed_builds_leave_the_old_or_the_new_site(tmp_path: Path) -> None:
         started = time.monotonic()
         assert build(root, out_dir=reference).articles == ARTICLES
         expected[name] = snapshot(reference)
-    # Spread the kills over a whole build: process start-up plus what an in-process build took.
-    span = 0.6 + 2 * (time.monotonic() - started)
+    # Spread the kills over a whole build (the child is past start-up when it says "ready").
+    span = 1.2 * (time.monotonic() - started)
     assert expected["old"] != expected["new"]
     rng = random.Random(int(os.environ.get("FAULT_SEED", "10")))
     outcomes: dict[str, int] = {}
@@ -136,7 +136,8 @@ def test_killed_builds_leave_the_old_or_the_new_site(tmp_path: Path) -> None:
             outcomes["finished"] = outcomes.get("finished", 0) + 1
         elif sig != signal.SIGKILL:
             assert child.returncode == (143 if sig == signal.SIGTERM else 130), err
-            assert leftovers(out) == [], "an interrupted build left its staging folder"
+            own = f".{out.name}.staging-{child.pid}"  # a SIGKILLed one may still lie there
+            assert own not in leftovers(out), "an interrupted build left its staging folder"
         outcomes[sig.name] = outcomes.get(sig.name, 0) + 1
     # The next build cleans whatever a killed build left and produces the complete site.
     build(new_root, out_dir=out)
