@@ -26,6 +26,7 @@ pytestmark = pytest.mark.browser
 BASE_PATH = urlsplit(tomllib.loads((REPO / "dateline.toml").read_text("utf-8"))["base_url"]).path
 TRAFFICKING = re.compile(r"\btraffick", re.IGNORECASE)  # "trafficking", "traffickers": one stem
 RESULT = ".pagefind-ui__result"
+WAIT_MS = 20_000
 
 
 @pytest.fixture(scope="module")
@@ -70,10 +71,12 @@ def shown_results(page: Any) -> list[str]:
 
 
 def wait_for_results(page: Any, count: int) -> None:
+    """Until the UI says it found `count` results and shows them (a loaded machine is slow)."""
     from playwright.sync_api import expect
 
-    expect(page.locator(".pagefind-ui__message")).to_contain_text(f"{count} result")
-    expect(page.locator(RESULT)).to_have_count(min(count, 5))
+    message = re.compile(rf"^{count} results? for ")
+    expect(page.locator(".pagefind-ui__message")).to_have_text(message, timeout=WAIT_MS)
+    expect(page.locator(RESULT)).to_have_count(min(count, 5), timeout=WAIT_MS)
 
 
 def test_searching_trafficking_lists_the_trafficking_bulletins_and_only_them(
