@@ -5,6 +5,7 @@ These are scaffolding: the gates on the real generated site live in test_browser
 
 from __future__ import annotations
 
+import gzip
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -78,6 +79,22 @@ def test_served_site_plain_404_without_404_page(
     assert _fetch(base_url + "missing.html")[0] == 404
 
 
+def test_served_site_gzips_text_for_clients_that_accept_it(
+    served_site: Callable[..., Any],
+) -> None:
+    with served_site(FIXTURE_SITE, base_path="/archive/") as base_url:
+        for name, served in (("", "index.html"), ("style.css", "style.css")):
+            request = urllib.request.Request(
+                base_url + name, headers={"Accept-Encoding": "gzip, deflate"}
+            )
+            with urllib.request.urlopen(request, timeout=10) as response:
+                assert response.headers["Content-Encoding"] == "gzip"
+                assert response.headers["Vary"] == "Accept-Encoding"
+                body = gzip.decompress(response.read())
+            assert body == (FIXTURE_SITE / served).read_bytes()
+        assert _fetch(base_url + "style.css")[2] == (FIXTURE_SITE / "style.css").read_text()
+
+
 # --------------------------------------------------------------------------- browser
 
 
@@ -113,6 +130,38 @@ def test_page_fixture_records_console_errors_and_failed_requests(
     problems = page.watch.take()  # taken, so the fixture does not fail this test at teardown
     assert any(p.startswith("console error: boom") for p in problems), problems
     assert any(p.startswith("HTTP 404: GET") and "missing.css" in p for p in problems), problems
+
+
+@pytest.mark.browser
+def test_page_fixture_forgives_requests_cut_off_by_leaving_the_page(
+    page: Any, served_site: Callable[..., Any], tmp_path: Path
+) -> None:
+    """A reader who clicks on before an image has arrived is not a broken link; a request
+    that fails on a page nobody left still is."""
+    (tmp_path / "slow").mkdir()
+    (tmp_path / "index.html").write_text(
+        '<!DOCTYPE html><html lang="en"><title>left</title><link rel="icon" href="data:,">'
+        '<a href="next.html">next</a>',
+        encoding="utf-8",
+    )
+    (tmp_path / "next.html").write_text(
+        '<!DOCTYPE html><html lang="en"><title>next</title><link rel="icon" href="data:,">',
+        encoding="utf-8",
+    )
+    with served_site(tmp_path) as base_url:
+        page.route("**/slow/*", lambda route: None)  # never answered: in flight until we leave
+        page.goto(base_url)
+        with page.expect_request("**/slow/pic.png"):
+            page.evaluate("() => { window.pic = new Image(); pic.src = 'slow/pic.png'; }")
+        page.click("a")
+        page.wait_for_url("**/next.html")
+        assert page.watch.take() == []
+        page.route("**/gone.png", lambda route: route.abort("connectionrefused"))
+        page.evaluate(
+            "() => new Promise(r => { const i = new Image(); i.onerror = r; i.src = 'gone.png'; })"
+        )
+        problems = page.watch.take()
+    assert any(p.startswith("request failed: GET") and "gone.png" in p for p in problems), problems
 
 
 @pytest.mark.browser
