@@ -12,15 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
-from babel.dates import get_month_names
 from markupsafe import Markup
 
 from dateline.config import SiteConfig
-from dateline.content.dates import format_date
+from dateline.content.dates import format_date, month_name
 from dateline.errors import Diagnostic, error
 from dateline.i18n import LanguageLink, alternates_by_language, language_links
 from dateline.metadata import install as install_metadata
-from dateline.model import Archive, Artifact, TaxonomyKind, Term
+from dateline.model import Archive, Article, Artifact, TaxonomyKind, Term
 from dateline.theme import theme_templates
 from dateline.urls import base_path
 
@@ -88,6 +87,7 @@ def make_environment(
         trim_blocks=True,
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
+        auto_reload=False,  # one environment per build: no stat of every template per page
     )
     env.install_gettext_translations(  # type: ignore[attr-defined]
         catalogue or gettext.NullTranslations(), newstyle=True
@@ -107,6 +107,18 @@ def make_environment(
 
     def term_for(kind: str, key: str) -> Term:
         return terms[(kind, key)]
+
+    cards: dict[tuple[Article, str], Markup] = {}
+
+    def card_html(article: Article, heading: str = "h2") -> Markup:
+        """The article's listing card (partials/card.html), rendered once and then reused:
+        each article is shown on about six listing pages, and cards were most of their cost."""
+        key = (article, heading)
+        found = cards.get(key)
+        if found is None:
+            template = env.get_template("partials/card.html")
+            found = cards[key] = Markup(template.render(article=article, heading=heading))
+        return found
 
     env.filters.update(
         url=url,
@@ -133,12 +145,13 @@ def make_environment(
         ),
         hreflang_links=lambda alternates: alternates_by_language(alternates, config.language),
         term_for=term_for,
-        month_name=lambda n: str(get_month_names("wide", locale=lang)[n]).capitalize(),
+        month_name=lambda n: month_name(n, lang),
         countries_of=lambda a: (
             tuple(term_for(TaxonomyKind.COUNTRY.value, c) for c in a.countries)
             or (term_for(TaxonomyKind.COUNTRY.value, "regional"),)
         ),
         themes_of=lambda a: tuple(term_for(TaxonomyKind.THEME.value, t) for t in a.themes),
+        card_html=card_html,
     )
     install_metadata(env, config)
     return env

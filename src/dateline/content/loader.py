@@ -26,6 +26,7 @@ from dateline.content.markup import (
     MarkdownRenderer,
     first_paragraph_text,
     paragraphs_html,
+    plain_first_paragraph,
     shorten,
 )
 from dateline.errors import Diagnostic, SourceLocation, error, sorted_diagnostics, warning
@@ -77,7 +78,7 @@ class _Raw:
     title: str
     date: dt.datetime
     lead: str  # first paragraph as plain text (the dateline still on it)
-    body_html: str
+    body_html: str | None  # None: `_finish` converts the Markdown body (once, dateline cut)
     fields: Mapping[str, Any]
     lines: Mapping[str, int]
 
@@ -241,18 +242,13 @@ def _load_markdown(
     if title is None or date is None:
         return [], problems
     body = fm.body
-    body_html = loader.markdown.convert(body)
-    raw = _Raw(
-        path,
-        1,
-        source.text,
-        title,
-        date,
-        first_paragraph_text(body_html),
-        body_html,
-        fm.data,
-        fm.key_lines,
-    )
+    # A plain first paragraph (the usual lead) is read from the source: its dateline is cut
+    # before the one conversion. Otherwise convert first to find the lead in the HTML.
+    lead = plain_first_paragraph(body)
+    body_html = None if lead is not None else loader.markdown.convert(body)
+    if body_html is not None:
+        lead = first_paragraph_text(body_html)
+    raw = _Raw(path, 1, source.text, title, date, lead or "", body_html, fm.data, fm.key_lines)
     article, found = _finish(raw, loader, markdown_body=body)
     return ([article] if article else []), problems + found
 
@@ -272,14 +268,16 @@ def _finish(
         return raw.lines.get(key, raw.line)
 
     found_dateline, rest = datelines.split_dateline(raw.lead, gaz)
-    body_html = raw.body_html
+    body_html = raw.body_html or ""
     if lead_paragraphs is not None:
         shown = list(lead_paragraphs)
         if found_dateline and shown:
             shown[0] = rest
         body_html = paragraphs_html([p for p in shown if p.strip()])
-    elif found_dateline and markdown_body is not None:
-        body_html = loader.markdown.convert(_strip_dateline(markdown_body, found_dateline.raw))
+    elif markdown_body is not None:
+        cut = _strip_dateline(markdown_body, found_dateline.raw) if found_dateline else None
+        if raw.body_html is None or (cut is not None and cut != markdown_body):
+            body_html = loader.markdown.convert(markdown_body if cut is None else cut)
     lead = rest if found_dateline else raw.lead
 
     place = _opt_text(fields, "place", raw, problems) or (

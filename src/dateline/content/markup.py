@@ -71,6 +71,37 @@ def first_paragraph_text(body_html: str) -> str:
     return plain_text(match.group(1)) if match else plain_text(body_html)
 
 
+# Characters with a meaning in Markdown, its extensions or HTML, anywhere in a paragraph;
+# and how a line may start a block other than a paragraph (list, heading, quote, rule,
+# setext underline, definition, fence, ordered list).
+_SYNTAX = frozenset("\\`*_[]!<>&{}|~^$\x02\x03\r")
+_BLOCK_START = re.compile(r"[#>+\-=:]|[0-9]+[.)]")
+
+
+def plain_first_paragraph(markdown_text: str) -> str | None:
+    """The first paragraph's text, whitespace collapsed, when it is plain (no syntax at all).
+
+    For such a paragraph this is exactly `first_paragraph_text(convert(text))`, so the
+    loader can read the lead (and strip its dateline) before converting, and convert once.
+    None when the first block might be anything else: the caller converts to find out.
+    """
+    if "*[" in markdown_text:
+        return None  # an abbreviation defined anywhere puts <abbr> tags into the text
+    lines: list[str] = []
+    for line in markdown_text.split("\n"):
+        if not line.strip(" \t"):
+            if lines:
+                break
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        if indent.strip(" ") or len(indent) >= 4 or _BLOCK_START.match(line, len(indent)):
+            return None  # a tab, a non-space blank, code, or another kind of block
+        if not _SYNTAX.isdisjoint(line):
+            return None
+        lines.append(line)
+    return " ".join(" ".join(lines).split()) or None
+
+
 def paragraphs_html(paragraphs: tuple[str, ...] | list[str]) -> str:
     """Plain-text paragraphs (from digests, never trusted as HTML) → escaped HTML."""
     return "\n".join(f"<p>{html.escape(' '.join(p.split()), quote=False)}</p>" for p in paragraphs)
