@@ -10,6 +10,7 @@ its line. Structured data is built as Python dicts and serialised with
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -29,7 +30,6 @@ DESCRIPTION_LIMIT = 160
 _SCHEMA = "https://schema.org"
 # Inside <script>, "<", ">" and "&" are the only characters that can end it or start
 # markup; JSON allows them as \u escapes, which mean the same to every JSON reader.
-_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _BASE_URL_LINE = re.compile(r'^\s*"?base_url"?\s*=', re.MULTILINE)
 
@@ -79,6 +79,7 @@ def describe(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
     return shorten(text, limit - 1)  # shorten may add "…" after `limit - 1` characters
 
 
+@functools.cache  # Babel parses the locale every call; every page asks
 def og_locale(language: str) -> str:
     """The Open Graph locale (language_TERRITORY) for a language code: en → en_US, es → es_ES."""
     try:
@@ -94,7 +95,8 @@ def og_locale(language: str) -> str:
 def script_json(data: object) -> Markup:
     """Serialise for a <script type="application/ld+json"> element, safe against any text."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=False, separators=(",", ":"))
-    return Markup(text.translate(_SCRIPT_SAFE))
+    # three replace() calls: str.translate with a dict costs ~0.1 ms on every page
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 def xml_chars(text: str) -> str:

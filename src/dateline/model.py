@@ -156,6 +156,14 @@ class Pager:
     def next_path(self) -> str | None:
         return self.path_of(self.number + 1) if self.number < self.count else None
 
+    @property
+    def window(self) -> tuple[int, ...]:
+        """The page numbers a pagination bar can show: the first, the last, and three either
+        side of this one. Looping over these, not every page, keeps a listing of n pages
+        from costing n² (a 20,000-article home page has 1,000 pages)."""
+        near = range(max(1, self.number - 3), min(self.count, self.number + 3) + 1)
+        return tuple(sorted({1, self.count, *near}))
+
 
 @dataclass(frozen=True, slots=True)
 class Artifact:
