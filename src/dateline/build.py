@@ -39,8 +39,10 @@ from dateline.parallel import default_jobs
 from dateline.plan import collisions as find_collisions
 from dateline.plan import plan_site
 from dateline.render import locale_dirs, make_environment
+from dateline.report import BuildReport as BuildReport  # re-exported: its old home
 from dateline.search import search_index, search_pages
 from dateline.sitemap import plan_sitemaps
+from dateline.stamp import Stamp
 from dateline.theme import theme_static
 from dateline.urls import UnsafePathError
 from dateline.write import (
@@ -54,22 +56,6 @@ from dateline.write import (
 
 
 @dataclass(frozen=True, slots=True)
-class BuildReport:
-    """What a build did: the observable record tests and the CLI read."""
-
-    out_dir: Path
-    articles: int
-    pages: int
-    written: tuple[str, ...]
-    unchanged: int
-    removed: tuple[str, ...]
-    diagnostics: tuple[Diagnostic, ...]
-    seconds: float = field(compare=False)
-    removed_urls: tuple[str, ...] = ()  # published by the previous build, gone now (ledger.py)
-    newest: dt.datetime | None = None  # the newest article's date or update (deploy commits)
-
-
-@dataclass(frozen=True, slots=True)
 class SitePlan:
     """Everything known before rendering: used by build, check and serve alike."""
 
@@ -79,6 +65,7 @@ class SitePlan:
     diagnostics: tuple[Diagnostic, ...]
     archives: tuple[Archive, ...] = ()  # one per language, the default language's first
     catalogues: Mapping[str, NullTranslations] = field(default_factory=dict)  # UI strings
+    embargo: dt.datetime | None = None  # when the first held-back (future-dated) article is due
 
 
 def plan_build(
@@ -133,7 +120,12 @@ def plan_build(
     diagnostics = sorted_diagnostics([*loaded.diagnostics, *notes, *catalogue_notes, *collisions])
     if collisions:
         raise BuildError(diagnostics)
-    return SitePlan(config, archives[0], artifacts, diagnostics, archives, catalogues)
+    embargo = (
+        None
+        if drafts
+        else min((a.date for a in loaded.articles if not a.draft and a.date > now), default=None)
+    )
+    return SitePlan(config, archives[0], artifacts, diagnostics, archives, catalogues, embargo)
 
 
 def language_archive(
@@ -168,14 +160,21 @@ def build_site(
     use_cache: bool = True,
     jobs: int | None = None,
     search: bool = True,
+    stamp: Stamp | None = None,
 ) -> BuildReport:
     """Build the site at `root` into `out_dir` (default: the config's output_dir).
 
     `use_cache=False` is the reference full build: no cache read or written, every
     page rendered. `jobs` processes convert and render (default: one per CPU).
     `search=False` (--no-search) makes no search index (see search.py).
+    With the cache, a build whose inputs did not change returns the last report (stamp.py;
+    the CLI passes the `stamp` it already checked).
     """
     started = time.perf_counter()
+    if use_cache:
+        stamp = stamp or Stamp.for_build(root, out_dir, drafts, overrides, search=search)
+        if (last := stamp.fresh_report(now, started)) is not None:
+            return last
     plan = plan_build(
         root, now=now, drafts=drafts, overrides=overrides, use_cache=use_cache, jobs=jobs
     )
@@ -219,7 +218,7 @@ def build_site(
     gone = removed_urls(previous_urls, published_urls(plan.artifacts))
     ledger_notes = (removed_warning(gone, plan.config, "the last build"),) if gone else ()
     articles = [a for archive in plan.archives for a in archive.articles]
-    return BuildReport(
+    built = BuildReport(
         out_dir=out,
         articles=sum(len(archive.articles) for archive in plan.archives),
         pages=len(plan.artifacts),
@@ -231,6 +230,9 @@ def build_site(
         removed_urls=gone,
         newest=max((a.updated or a.date for a in articles), default=None),
     )
+    if stamp is not None:
+        stamp.save(built, plan.embargo)
+    return built
 
 
 def static_files(config: SiteConfig) -> Iterator[tuple[str, bytes]]:

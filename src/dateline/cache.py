@@ -34,7 +34,7 @@ import jinja2
 
 import dateline
 from dateline.config import SiteConfig
-from dateline.errors import Diagnostic, Severity, SourceLocation
+from dateline.errors import Diagnostic, SourceLocation, diagnostic_from_json, diagnostic_to_json
 from dateline.model import Article
 
 CACHE_DIR = ".dateline-cache"
@@ -270,17 +270,6 @@ def article_from_json(data: Mapping[str, Any]) -> Article:
     for name in _TUPLES:
         fields[name] = tuple(str(v) for v in fields[name])
     return Article(**fields)
-
-
-def diagnostic_to_json(diagnostic: Diagnostic) -> list[Any]:
-    location = diagnostic.location
-    return [diagnostic.severity.value, location.path, location.line, diagnostic.message,
-            diagnostic.hint]  # fmt: skip
-
-
-def diagnostic_from_json(data: Any) -> Diagnostic:
-    severity, path, line, message, hint = data
-    return Diagnostic(Severity(severity), SourceLocation(str(path), line), str(message), hint)
 
 
 # --- page fingerprints ---------------------------------------------------------------------

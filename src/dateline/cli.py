@@ -13,31 +13,34 @@ import datetime as dt
 import os
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from dateline import __version__
-from dateline.build import build_site
-from dateline.check import add_check_command
-from dateline.deploy import add_deploy_command
 from dateline.errors import DatelineError, Diagnostic
-from dateline.importer import add_import_command
-from dateline.listing import add_list_command
-from dateline.preview import add_serve_command
-from dateline.scaffold import add_new_command
+from dateline.report import BuildReport
+from dateline.stamp import Stamp
 from dateline.urls import UnsafePathError
 from dateline.write import OutputError
+
+# Only light modules above: a `dateline build` whose inputs did not change answers from
+# its stamp (stamp.py) before the pipeline (Jinja, Markdown, Babel, YAML) is imported.
+# The commands' modules are imported in make_parser(); the pipeline in run_build().
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     previous = _catch_sigterm()
     try:
-        parser = make_parser()
-        args = parser.parse_args(argv)
-        if not hasattr(args, "handler"):
-            parser.print_help()
-            return 2
+        args = _build_args(argv)
+        if args is None:
+            parser = make_parser()
+            args = parser.parse_args(argv)
+            if not hasattr(args, "handler"):
+                parser.print_help()
+                return 2
         return int(args.handler(args))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -83,12 +86,31 @@ def _catch_sigterm() -> signal._HANDLER | None:
 
 
 def make_parser() -> argparse.ArgumentParser:
+    from dateline.check import add_check_command
+    from dateline.deploy import add_deploy_command
+    from dateline.importer import add_import_command
+    from dateline.listing import add_list_command
+    from dateline.preview import add_serve_command
+    from dateline.scaffold import add_new_command
+
     parser = argparse.ArgumentParser(
         prog="dateline", description="Build a static website from a news bulletin archive."
     )
     parser.add_argument("--version", action="version", version=f"dateline {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     build = commands.add_parser("build", help="build the site into the output folder")
+    add_build_options(build)
+    add_serve_command(commands)
+    add_import_command(commands)
+    add_new_command(commands)
+    add_list_command(commands)
+    add_check_command(commands)
+    add_deploy_command(commands)
+    return parser
+
+
+def add_build_options(build: argparse.ArgumentParser) -> None:
+    """The options of `dateline build` (also parsed alone by `_build_args`)."""
     add_site_options(build)
     build.add_argument("--out", type=Path, help="output folder (default: dist/ in the site)")
     build.add_argument(
@@ -103,13 +125,26 @@ def make_parser() -> argparse.ArgumentParser:
         "--jobs", type=_positive, help="processes that render (default: one per CPU)"
     )
     build.set_defaults(handler=run_build)
-    add_serve_command(commands)
-    add_import_command(commands)
-    add_new_command(commands)
-    add_list_command(commands)
-    add_check_command(commands)
-    add_deploy_command(commands)
-    return parser
+
+
+class _QuietParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise argparse.ArgumentError(None, message)
+
+
+def _build_args(argv: Sequence[str] | None) -> argparse.Namespace | None:
+    """`dateline build …` parsed with the build options alone (no command module imported);
+    None for anything else (help, a usage error, another command): the full parser's job."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    if not words or words[0] != "build" or {"-h", "--help"} & set(words):
+        return None
+    parser = _QuietParser(prog="dateline build", add_help=False)
+    add_build_options(parser)
+    try:
+        args, extra = parser.parse_known_args(words[1:])
+    except argparse.ArgumentError:
+        return None
+    return None if extra else args
 
 
 def add_site_options(parser: argparse.ArgumentParser) -> None:
@@ -145,10 +180,20 @@ def now() -> dt.datetime:
 
 
 def run_build(args: argparse.Namespace) -> int:
+    started, moment = time.perf_counter(), now()
     try:
+        stamp = None
+        if not args.no_cache:  # nothing changed since the last build: its report, at once
+            stamp = Stamp.for_build(args.site, args.out, args.drafts, site_overrides(args),
+                                    search=not args.no_search)  # fmt: skip
+            report = stamp.fresh_report(moment, started)
+            if report is not None:
+                return _print_report(args, report)
+        from dateline.build import build_site  # the pipeline: imported only when it runs
+
         report = build_site(
             args.site,
-            now=now(),
+            now=moment,
             out_dir=args.out,
             drafts=args.drafts,
             force=args.force,
@@ -156,6 +201,7 @@ def run_build(args: argparse.Namespace) -> int:
             use_cache=not args.no_cache,
             jobs=args.jobs,
             search=not args.no_search,
+            stamp=stamp,
         )
     except DatelineError as exc:
         print_diagnostics(exc.diagnostics)
@@ -167,6 +213,10 @@ def run_build(args: argparse.Namespace) -> int:
     except (OutputError, UnsafePathError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    return _print_report(args, report)
+
+
+def _print_report(args: argparse.Namespace, report: BuildReport) -> int:
     print_diagnostics(report.diagnostics)
     out = _display_path(report.out_dir)
     print(

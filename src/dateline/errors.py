@@ -11,6 +11,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import Any
 
 
 class Severity(enum.Enum):
@@ -64,6 +65,18 @@ def warning(
 ) -> Diagnostic:
     """Make a warning diagnostic."""
     return Diagnostic(Severity.WARNING, SourceLocation(str(path), line), message, hint)
+
+
+def diagnostic_to_json(diagnostic: Diagnostic) -> list[Any]:
+    """A JSON form, for the caches (a cached load or build repeats its warnings)."""
+    location = diagnostic.location
+    return [diagnostic.severity.value, location.path, location.line, diagnostic.message,
+            diagnostic.hint]  # fmt: skip
+
+
+def diagnostic_from_json(data: Any) -> Diagnostic:
+    severity, path, line, message, hint = data
+    return Diagnostic(Severity(severity), SourceLocation(str(path), line), str(message), hint)
 
 
 def sorted_diagnostics(items: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:

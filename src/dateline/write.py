@@ -28,7 +28,7 @@ import re
 import shutil
 import signal
 import stat
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -171,7 +171,7 @@ def _write_site_locked(
                 staging.write(relative, data)
                 written.append(relative)
         removed = tuple(sorted(set(old) - set(manifest)))
-        if not written and not removed and old and _intact(out_dir, manifest):
+        if not written and not removed and old and output_intact(out_dir, manifest):
             return WriteReport((), len(manifest), ())  # nothing to do: no staging folder
         staging.open()
         staging.link_unchanged(out_dir, manifest, set(written))
@@ -290,7 +290,7 @@ class Staging:
             folder = folder.parent
 
 
-def _intact(out_dir: Path, manifest: dict[str, str]) -> bool:
+def output_intact(out_dir: Path, manifest: Mapping[str, str]) -> bool:
     """Every listed file is still in the output (one stat each; contents are trusted)."""
     base = f"{out_dir}{os.sep}"
     return all(os.path.isfile(base + relative) for relative in manifest)  # noqa: PTH113 - speed
