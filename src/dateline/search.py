@@ -25,7 +25,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import cbor2
-from pagefind.service import get_executable
 
 from dateline.model import Artifact
 from dateline.write import OutputError, remove_tree
@@ -73,6 +72,13 @@ def index_site(site: Path, *, live: Path | None = None) -> None:
     if live is not None and _pages(site) == _pages(live) and _link_index(live, site):
         return
     run_pagefind(site)
+
+
+def get_executable() -> Path | None:
+    """Pagefind's program; its package imports asyncio, so only a build that indexes pays."""
+    from pagefind.service import get_executable as find
+
+    return find()
 
 
 def run_pagefind(site: Path) -> None:

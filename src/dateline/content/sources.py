@@ -49,7 +49,8 @@ def discover(root: Path, content_dir: str) -> tuple[list[Path], list[Diagnostic]
             path = here / name
             if name.startswith(".") or not name.lower().endswith(CONTENT_SUFFIXES):
                 continue
-            if not path.resolve().is_relative_to(site):
+            # the folder is inside the site (checked above): only a link can lead out
+            if path.is_symlink() and not path.resolve().is_relative_to(site):
                 problems.append(
                     warning(_rel(path, root), None, "skipped a link to a file outside the site")
                 )
