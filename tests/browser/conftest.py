@@ -338,12 +338,8 @@ class PageWatch:
     def __init__(self) -> None:
         self.problems: list[str] = []
         self.origins: set[str] = set()
-        self._page: Any = None
-        self._navigations = 0  # main-frame navigations started so far
-        self._made_during: dict[Any, int] = {}  # request -> navigations started before it
 
     def attach(self, page: Any) -> None:
-        self._page = page
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
         page.on("requestfailed", self._on_request_failed)
@@ -368,9 +364,14 @@ class PageWatch:
             self.problems.append(f"console {message.type}: {message.text}{where}")
 
     def _on_request_failed(self, request: Any) -> None:
+        """A failed request, unless Chromium cancelled it (net::ERR_ABORTED): that is what a
+        request still in flight becomes when the reader leaves the page (say, the icon of a page
+        clicked away from at once, or Back restoring a page from the back-forward cache, which
+        sends no request). A missing or broken file is an HTTP error status or another net
+        error, and is still reported."""
         if self._browser_favicon(request.url):
             return
-        if request.failure == "net::ERR_ABORTED" and self._left_page(request):
+        if request.failure == "net::ERR_ABORTED":
             return
         self.problems.append(f"request failed: {request.method} {request.url} ({request.failure})")
 
@@ -380,15 +381,7 @@ class PageWatch:
                 f"HTTP {response.status}: {response.request.method} {response.url}"
             )
 
-    def _left_page(self, request: Any) -> bool:
-        """The request was cancelled because a navigation started after it (the reader clicked
-        away before, say, the page's icon arrived): the browser's doing, not a broken link."""
-        return self._made_during.pop(request, self._navigations) < self._navigations
-
     def _on_request(self, request: Any) -> None:
-        if request.is_navigation_request() and request.frame == self._page.main_frame:
-            self._navigations += 1
-        self._made_during[request] = self._navigations
         parts = urlsplit(request.url)
         if parts.scheme in ("data", "blob", "about"):
             return
