@@ -25,6 +25,8 @@ from dateline.model import (
 from dateline.urls import slugify
 
 _NEIGHBOURS = 6  # candidates taken on each side of an article in each of its terms
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICROSECOND = dt.timedelta(microseconds=1)
 
 
 def publishable(
@@ -89,11 +91,18 @@ def _groups(
 ) -> tuple[TermGroup, ...]:
     # keyed by slug, so two spellings that fold to one URL ("Health", "health") share a page
     members: dict[str, tuple[Term, list[Article]]] = {}
+    slugs: dict[str, tuple[str, str]] = {}  # key → (name, slug): named once, not per article
     for article in ordered:
         for key in keys_of(article):
-            name = name_of(key)
-            slug = slugify(name) or slugify(key) or "term"
-            members.setdefault(slug, (Term(kind, slug, name, key, base), []))[1].append(article)
+            known = slugs.get(key)
+            if known is None:
+                name = name_of(key)
+                known = slugs[key] = (name, slugify(name) or slugify(key) or "term")
+            name, slug = known
+            found = members.get(slug)
+            if found is None:
+                found = members[slug] = (Term(kind, slug, name, key, base), [])
+            found[1].append(article)
     groups = (TermGroup(term, tuple(dict.fromkeys(items))) for term, items in members.values())
     return tuple(
         sorted(groups, key=lambda g: (g.term.key == REGIONAL, g.term.name.casefold(), g.term.slug))
@@ -126,22 +135,21 @@ def _related(
             positions[article.path].append((group, index))
     result: dict[str, tuple[Article, ...]] = {}
     rank = {article.path: index for index, article in enumerate(ordered)}
+    # whole microseconds since the epoch, exact: the same order as the dates' differences
+    micros = {article.path: (article.date - _EPOCH) // _MICROSECOND for article in ordered}
     for article in ordered:
-        scores: dict[str, int] = defaultdict(int)
+        own, when = article.path, micros[article.path]
+        scores: dict[str, int] = {}
         by_path: dict[str, Article] = {}
-        for group, index in positions.get(article.path, ()):
-            window = group.articles[max(0, index - _NEIGHBOURS) : index + _NEIGHBOURS + 1]
-            for other in window:
-                if other.path != article.path:
-                    scores[other.path] += 1
-                    by_path[other.path] = other
+        for group, index in positions.get(own, ()):
+            for other in group.articles[max(0, index - _NEIGHBOURS) : index + _NEIGHBOURS + 1]:
+                path = other.path
+                if path != own:
+                    scores[path] = scores.get(path, 0) + 1
+                    by_path[path] = other
         ranked = sorted(
-            by_path.values(),
-            key=lambda o: (
-                -scores[o.path],
-                abs((o.date - article.date).total_seconds()),
-                rank[o.path],  # = o.sort_key's order, without recomputing it
-            ),
+            by_path,
+            key=lambda p: (-scores[p], abs(micros[p] - when), rank[p]),  # rank = sort_key order
         )
-        result[article.path] = tuple(ranked[:limit])
+        result[own] = tuple(by_path[p] for p in ranked[:limit])
     return MappingProxyType(result)

@@ -35,28 +35,50 @@ def discover(root: Path, content_dir: str) -> tuple[list[Path], list[Diagnostic]
     found: list[Path] = []
     problems: list[Diagnostic] = []
     seen_dirs: set[Path] = set()
-    for current, dirnames, filenames in os.walk(base, followlinks=True):
-        here = Path(current)
+    # os.scandir, not os.walk plus Path per file: a folder's entries say for free whether
+    # each is a link, so only linked files and folders are resolved (discovery of a large
+    # archive is otherwise a stat and a Path per file on every build)
+    pending = [base]
+    while pending:
+        here = pending.pop()
         real = here.resolve()
         if real in seen_dirs or not real.is_relative_to(site):
             what = "a symlink loop" if real in seen_dirs else "a link to a folder outside the site"
             problems.append(warning(_rel(here, root), None, f"skipped {what}"))
-            dirnames[:] = []
             continue
         seen_dirs.add(real)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
-        for name in sorted(filenames):
-            path = here / name
+        folders: list[str] = []
+        try:
+            with os.scandir(here) as entries:
+                listed = sorted(entries, key=lambda e: e.name)
+        except OSError:
+            continue  # as os.walk: a folder that cannot be listed is passed over
+        for entry in listed:
+            name = entry.name
+            if _is_dir(entry):
+                if not name.startswith((".", "_")):
+                    folders.append(name)
+                continue
             if name.startswith(".") or not name.lower().endswith(CONTENT_SUFFIXES):
                 continue
+            path = here / name
             # the folder is inside the site (checked above): only a link can lead out
-            if path.is_symlink() and not path.resolve().is_relative_to(site):
+            if entry.is_symlink() and not path.resolve().is_relative_to(site):
                 problems.append(
                     warning(_rel(path, root), None, "skipped a link to a file outside the site")
                 )
                 continue
             found.append(path)
+        pending.extend(here / name for name in reversed(folders))  # visited in name order
     return sorted(found, key=lambda p: _rel(p, root)), problems
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """Whether the entry is a folder, links followed (a broken link is a file: os.walk's rule)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def read_source(path: Path, root: Path) -> SourceFile | Diagnostic:
@@ -96,6 +118,9 @@ def read_source(path: Path, root: Path) -> SourceFile | Diagnostic:
 
 
 def _rel(path: Path, root: Path) -> str:
+    text, base = str(path), str(root)
+    if text.startswith(base) and text[len(base) : len(base) + 1] == os.sep:
+        return text[len(base) + 1 :].replace(os.sep, "/")  # the common case, without pathlib
     try:
         return path.relative_to(root).as_posix()
     except ValueError:
