@@ -113,7 +113,9 @@ def _load_yaml(block: str, *, first_line: int) -> tuple[dict[str, Any], dict[str
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if exc.context_mark and mark and mark.line >= block.count("\n"):
-            mark = exc.context_mark  # an unclosed [ or " is noticed at the end: show where it opened
+            mark = (
+                exc.context_mark
+            )  # an unclosed [ or " is noticed at the end: show where it opened
         line = first_line + mark.line if mark else first_line
         problem = exc.problem or exc.context or "invalid YAML"
         raise FrontMatterError(
