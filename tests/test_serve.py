@@ -494,9 +494,10 @@ def test_the_command_prints_the_url_and_stops_cleanly_on_ctrl_c(site: Path) -> N
         assert conn.getresponse().status == 200
         conn.close()
         process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=10)
+        out, err = process.communicate(timeout=30)
     finally:
         process.kill()
+        process.wait()
     assert process.returncode in (0, 130)
     assert "stopped" in out
     assert "Traceback" not in err

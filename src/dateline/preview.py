@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import signal
 import sys
 import threading
 import time
@@ -220,6 +221,10 @@ def run_serve(args: argparse.Namespace) -> int:
     if warning:
         print(warning, file=sys.stderr)
     stopping = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        # A shell that starts jobs in the background (CI runners, `cmd &`) hands them SIGINT
+        # ignored, and Python then never raises KeyboardInterrupt: serve must stop on Ctrl-C.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         preview.start()
         print(f"serving {root} at {preview.url} (press Ctrl-C to stop)", flush=True)
