@@ -248,7 +248,8 @@ def format_report(report: CheckReport, fmt: str) -> str:
     lines = [_github(d) if fmt == "github" else str(d) for d in report.diagnostics]
     warnings = len(report.diagnostics) - report.errors
     lines.append(
-        f"checked {report.articles} articles, {report.pages} pages: "
+        f"checked {report.articles} article{'s' * (report.articles != 1)}, "
+        f"{report.pages} page{'s' * (report.pages != 1)}: "
         f"{report.errors} error{'s' * (report.errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
     )
     return "\n".join(lines)

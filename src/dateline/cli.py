@@ -220,7 +220,8 @@ def _print_report(args: argparse.Namespace, report: BuildReport) -> int:
     print_diagnostics(report.diagnostics)
     out = _display_path(report.out_dir)
     print(
-        f"built {report.articles} articles, {report.pages} pages into {out}: "
+        f"built {report.articles} article{'s' * (report.articles != 1)}, "
+        f"{report.pages} page{'s' * (report.pages != 1)} into {out}: "
         f"{len(report.written)} written, {report.unchanged} unchanged, {len(report.removed)} removed "
         f"in {report.seconds:.2f} s"
     )
