@@ -42,10 +42,13 @@ sys.path.insert(0, str(HERE))
 import make_corpus  # noqa: E402  (a sibling script, not a package)
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+REFRESH = b'http-equiv="refresh"'
 MiB = 1024 * 1024
 DEFAULT_WORK = Path("/tmp/dateline-bench")
 BLOCK_MAIN = "{% block main %}"
 EDITED_INDEX = 7  # the article every "edit one" measure touches (the peers' kit uses 7 too)
+PRIME_DOC = "one untimed build if the output (or cache) is missing"
+EDIT_DOC = f"append a 'Correction k' paragraph to {{}}/*-{EDITED_INDEX:05d}.md"
 
 # Issue 9's targets: measure -> {N: seconds}; peak RSS (all processes) per N in MiB.
 WALL_TARGETS: dict[str, dict[int, float]] = {
@@ -210,6 +213,7 @@ class Result:
     measure: Measure
     samples: list[Sample] = field(default_factory=list)
     pages: int = 0
+    stubs: int = 0  # of those pages, redirect stubs (Hugo's page/1/ aliases); peers only
     error: str | None = None
     warning: str | None = None
     summary: str = ""  # the tool's last output line of the last run (what it rewrote)
@@ -233,6 +237,14 @@ def count_html(out: Path | None) -> int:
     for _root, _dirs, files in os.walk(out):
         n += sum(1 for f in files if f.endswith(".html"))
     return n
+
+
+def count_redirect_stubs(out: Path | None) -> int:
+    """HTML files that only redirect (Hugo writes a `page/1/` alias per paginated list):
+    not pages of the archive, so the peer table leaves them out of the page count."""
+    if out is None or not out.is_dir():
+        return 0
+    return sum(REFRESH in p.read_bytes() for p in out.rglob("*.html"))
 
 
 def count_html_containing(out: Path, needle: str) -> int:
@@ -395,16 +407,19 @@ def dateline_measures(
             override.parent.rmdir()
 
     common = {"tool": "dateline", "n": n, "cwd": site, "out_dir": out}
+    prime = primed(build, site, out)
     ms = [
         Measure(
             "cold", cmd=build, prepare=cold_prep, prepare_doc=f"rm -rf {out} {cache}", **common
         ),
-        Measure("nochange", cmd=build, **common),
+        Measure("nochange", cmd=build, setup=prime, setup_doc=PRIME_DOC, **common),
         Measure(
             "edit1",
             cmd=build,
             prepare=edit_prep,
             check=edit_check,
+            setup=prime,
+            setup_doc=PRIME_DOC,
             prepare_doc=f"append a 'Correction k' paragraph to {edited_path}",
             **common,
         ),
@@ -413,6 +428,8 @@ def dateline_measures(
             cmd=build,
             prepare=add_prep,
             check=add_check,
+            setup=prime,
+            setup_doc=PRIME_DOC,
             prepare_doc=f"write a new article dated {newest} (today) into {content}/YYYY/MM/",
             teardown=add_teardown,
             teardown_doc="delete the added articles; untimed build",
@@ -436,6 +453,8 @@ def dateline_measures(
         )
     if not info.no_search:
         skipped.append("cold-nosearch: `dateline build --help` does not list --no-search")
+    elif "--no-search" in build:
+        skipped.append("cold-nosearch: DATELINE_BUILD_ARGS has --no-search, `cold` is that")
     else:
         ms.append(
             Measure(
@@ -452,36 +471,83 @@ def dateline_measures(
 # --------------------------------------------------------------------------- peers
 
 
+def primed(cmd: list[str], cwd: Path, *needed: Path) -> Callable[[], None]:
+    """A setup that runs one untimed build when `needed` is missing, so a rebuild measure
+    run on its own (``--only nochange --warmup 0``) does not time a cold build."""
+
+    def setup() -> None:
+        if not all(p.exists() for p in needed):
+            subprocess.run(cmd, cwd=cwd, check=True, capture_output=True)
+
+    return setup
+
+
+def copy_kit(src: Path, dst: Path) -> None:
+    """Copy a kit folder and make the copy writable: the shared kit is read-only, and
+    copytree keeps modes, so the corpus could not be written into it (nor the copy
+    deleted) by anyone but root."""
+    rm(dst)
+    shutil.copytree(src, dst)
+    for root, dirs, files in os.walk(dst):
+        for name in dirs + files:
+            path = Path(root, name)
+            path.chmod(path.stat().st_mode | 0o200)
+    dst.chmod(dst.stat().st_mode | 0o200)
+
+
+def kit_corpus(shared: Path, n: int, outdir: Path, flavor: str, seed: str) -> None:
+    """The kit's own generator (as its prepare.sh runs it): article i is our article i."""
+    cmd = [sys.executable, str(shared / "make_corpus.py"), str(n), str(outdir)]
+    subprocess.run([*cmd, "--flavor", flavor, "--seed", seed], check=True)
+
+
+def numbered_edit(
+    folder: Path, out: Path
+) -> tuple[Callable[[int], None], Callable[[], str | None]]:
+    """Append "Correction k" to the kit's article 7 before each run, and check afterwards
+    that the peer's output shows the last one (else the rebuild timed a no-op)."""
+    last = [-1]
+
+    def prepare(k: int) -> None:
+        last[0] = k
+        append_to_numbered(folder, k)
+
+    def check() -> str | None:
+        needle = f"Correction {last[0]}:"
+        if not count_html_containing(out, needle):
+            return f"no page shows the last edit ({needle!r}) to article {EDITED_INDEX}"
+        return None
+
+    return prepare, check
+
+
 def peer_measures(
-    n: int, work: Path, shared: Path, hugo: str | None, pelican: str | None, dry: bool
+    n: int,
+    work: Path,
+    shared: Path,
+    hugo: str | None,
+    pelican: str | None,
+    seed: str,
+    dry: bool,
 ) -> list[Measure]:
     """Hugo and Pelican on the same corpus, with the shared kit's configurations.
 
-    The sites are laid out by the kit's own make_corpus.py (its hugo/pelican flavors),
-    whose article i is the article i our generator writes for dateline.
+    The sites are laid out as the kit's prepare.sh does (a copy of its hugo/ or pelican/
+    folder plus its make_corpus.py output), whose article i is the article i our
+    generator writes for dateline.
     """
     ms: list[Measure] = []
-    kit_corpus = shared / "make_corpus.py"
     if hugo:
         site = work / "sites" / f"hugo-{n}"
+        articles = site / "content" / "articles"
         if not dry:
-            rm(site)
-            shutil.copytree(shared / "hugo", site)
-            subprocess.run(
-                [
-                    sys.executable,
-                    str(kit_corpus),
-                    str(n),
-                    str(site / "content" / "articles"),
-                    "--flavor",
-                    "hugo",
-                ],
-                check=True,
-            )
+            copy_kit(shared / "hugo", site)
+            kit_corpus(shared, n, articles, "hugo", seed)
         out = site / "out"
         cmd = [hugo, "--quiet", "-d", "out"]
-        touched = site / "content" / "articles"
+        edit, edit_check = numbered_edit(articles, out)
         common = {"tool": "hugo", "n": n, "cwd": site, "out_dir": out, "cmd": cmd}
+        prime = primed(cmd, site, out)
         ms += [
             Measure(
                 "cold",
@@ -489,35 +555,29 @@ def peer_measures(
                 prepare_doc=f"rm -rf {out} {site}/resources",
                 **common,
             ),
-            Measure("nochange", **common),
+            Measure("nochange", setup=prime, setup_doc=PRIME_DOC, **common),
             Measure(
                 "edit1",
-                prepare=lambda k, d=touched: append_to_numbered(d, k),
-                prepare_doc=f"append a paragraph to {touched}/*-{EDITED_INDEX:05d}.md",
+                prepare=edit,
+                check=edit_check,
+                setup=prime,
+                setup_doc=PRIME_DOC,
+                prepare_doc=EDIT_DOC.format(articles),
                 **common,
             ),
         ]
     if pelican:
         site = work / "sites" / f"pelican-{n}"
+        content = site / "content"
         if not dry:
-            rm(site)
-            shutil.copytree(shared / "pelican", site)
-            subprocess.run(
-                [
-                    sys.executable,
-                    str(kit_corpus),
-                    str(n),
-                    str(site / "content"),
-                    "--flavor",
-                    "pelican",
-                ],
-                check=True,
-            )
+            copy_kit(shared / "pelican", site)
+            kit_corpus(shared, n, content, "pelican", seed)
         out = site / "out"
         plain = [pelican, "content", "-s", "pelicanconf.py", "-o", "out", "-q"]
         cached = [pelican, "content", "-s", "pelicanconf_cache.py", "-o", "out", "-q"]
+        edit, edit_check = numbered_edit(content, out)
         common = {"tool": "pelican", "n": n, "cwd": site, "out_dir": out}
-        content = site / "content"
+        prime = primed(cached, site, out, site / "cache")
         ms += [
             Measure(
                 "cold",
@@ -533,12 +593,15 @@ def peer_measures(
                 prepare_doc=f"rm -rf {out} {site}/cache",
                 **common,
             ),
-            Measure("nochange", cmd=cached, **common),
+            Measure("nochange", cmd=cached, setup=prime, setup_doc=PRIME_DOC, **common),
             Measure(
                 "edit1",
                 cmd=cached,
-                prepare=lambda k, d=content: append_to_numbered(d, k),
-                prepare_doc=f"append a paragraph to {content}/*-{EDITED_INDEX:05d}.md",
+                prepare=edit,
+                check=edit_check,
+                setup=prime,
+                setup_doc=PRIME_DOC,
+                prepare_doc=EDIT_DOC.format(content),
                 **common,
             ),
         ]
@@ -549,6 +612,37 @@ def append_to_numbered(folder: Path, k: int) -> None:
     (path,) = folder.glob(f"*-{EDITED_INDEX:05d}.md")
     with path.open("a", encoding="utf-8") as f:
         f.write(f"\nCorrection {k}: the figures above were updated by the field team.\n")
+
+
+def first_line(cmd: list[str]) -> str:
+    """The first line a version command prints, or why it printed none."""
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError) as e:
+        return f"unknown ({type(e).__name__})"
+    lines = (p.stdout + p.stderr).strip().splitlines()
+    return lines[0].strip() if lines else f"unknown (exit {p.returncode})"
+
+
+def tool_versions(dateline: Path, hugo: str | None, pelican: str | None) -> dict[str, str]:
+    """What was timed: `dateline --version`, `hugo version`, `pelican --version` and the
+    Markdown/Jinja2/Python of Pelican's venv (the kit's RESULTS.md records the same)."""
+    found = {"dateline": first_line([str(dateline), "--version"])}
+    if hugo:
+        found["hugo"] = f"{first_line([hugo, 'version'])} ({hugo})"
+    if pelican:
+        py = Path(pelican).parent / "python"
+        libs = first_line(
+            [
+                str(py),
+                "-c",
+                "import markdown, jinja2, sys;"
+                "print('Markdown', markdown.__version__, 'Jinja2', jinja2.__version__,"
+                " 'Python', sys.version.split()[0])",
+            ]
+        )
+        found["pelican"] = f"{first_line([pelican, '--version'])}, {libs} ({pelican})"
+    return found
 
 
 # -------------------------------------------------------------------------- running
@@ -567,8 +661,13 @@ def run_measure(m: Measure, runs: int, warmup: int, logs: Path, timeout: float) 
             if i >= warmup:
                 res.samples.append(s)
         res.pages = count_html(m.out_dir)
-        lines = log.read_text(errors="replace").strip().splitlines()
-        res.summary = lines[-1].strip() if lines else ""
+        if m.tool != "dateline":
+            res.stubs = count_redirect_stubs(m.out_dir)
+        said = log.read_text(errors="replace").strip()
+        if m.tool == "dateline":  # its summary line comes last, after any warnings
+            res.summary = said.splitlines()[-1].strip() if said else ""
+        else:  # Pelican's one "Done: ..." line comes wrapped at 80 columns
+            res.summary = " ".join(said.split())[-300:]
         res.warning = m.check()
         m.teardown()
     except BuildFailed as e:
@@ -622,27 +721,43 @@ def dateline_table(results: list[Result]) -> str:
     return head + "\n".join(rows) + "\n"
 
 
-def peer_table(dl: list[Result], peers: list[Result]) -> str:
-    ours = {(r.measure.key, r.measure.n): r for r in dl if r.samples}
+def peer_pages(r: Result, expected: int | None) -> str:
+    """Pages without redirect stubs, and whether they are the kit's page set."""
+    text = str(r.pages - r.stubs)
+    if r.stubs:
+        text += f" (+{r.stubs} redirect stubs)"
+    if expected is not None and r.pages - r.stubs != expected:
+        text += f" **≠ {expected} expected**"
+    return text
+
+
+def peer_table(dl: list[Result], peers: list[Result], expected: dict[int, int]) -> str:
+    """Each peer row beside dateline's median for the same measure and N, and the ratio
+    (dateline / peer: below 1, dateline is faster). Both cold rows of Pelican (cache off
+    and on) are set against dateline's one cold build, which always writes its cache."""
+    ours = {(r.measure.key, r.measure.n): r for r in dl if r.samples and not r.error}
     head = (
-        "| tool | measure | N | wall s (median) | CPU s | peak RSS MiB | pages "
-        "| dateline wall s | dateline / peer |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n"
+        "| tool | measure | N | wall s (median) | min-max | CPU s | peak RSS MiB | pages "
+        "| dateline wall s | dateline / peer |\n"
+        "|---|---|---:|---:|---|---:|---:|---|---:|---:|\n"
     )
     rows = []
     for r in peers:
         m = r.measure
         label = LABELS.get(m.key, m.key)
         if r.error or not r.samples:
-            rows.append(f"| {m.tool} | {label} | {m.n} | FAILED | | | | | |")
+            rows.append(f"| {m.tool} | {label} | {m.n} | FAILED | | | | | | |")
             continue
         wall = r.med("wall")
-        mine = ours.get((m.key if m.key != "cold-cache" else "cold", m.n))
+        walls = [s.wall for s in r.samples]
+        mine = ours.get(("cold" if m.key == "cold-cache" else m.key, m.n))
         mw = mine.med("wall") if mine else None
-        ratio = f"{mw / wall:.2f}" if mw is not None else "—"
         rows.append(
-            f"| {m.tool} | {label} | {m.n} | {wall:.2f} | {r.med('cpu'):.2f} "
-            f"| {max(s.rss for s in r.samples):.0f} | {r.pages} "
-            f"| {'—' if mw is None else f'{mw:.2f}'} | {ratio} |"
+            f"| {m.tool} | {label} | {m.n} | {wall:.2f} | {min(walls):.2f}-{max(walls):.2f} "
+            f"| {r.med('cpu'):.2f} | {max(s.rss for s in r.samples):.0f} "
+            f"| {peer_pages(r, expected.get(m.n))} "
+            f"| {'—' if mw is None else f'{mw:.2f}'} "
+            f"| {'—' if mw is None else f'{mw / wall:.2f}'} |"
         )
     return head + "\n".join(rows) + "\n"
 
@@ -707,7 +822,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="1000,4000,20000", help="comma-separated article counts")
     ap.add_argument("--runs", type=int, default=3, help="timed runs per measure (median shown)")
     ap.add_argument("--warmup", type=int, default=1, help="untimed runs before them")
-    ap.add_argument("--peers", action="store_true", help="also time hugo/pelican if found")
+    ap.add_argument(
+        "--peers",
+        action="store_true",
+        help="also time hugo (on PATH) and pelican (--pelican-venv or PATH) on the same "
+        "corpus at every size, all their measures whatever --only says",
+    )
     ap.add_argument("--pelican-venv", type=Path, help="a venv with pelican and markdown")
     ap.add_argument(
         "--shared-bench",
@@ -730,7 +850,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dry-run", action="store_true", help="print what would be timed")
     ap.add_argument(
         "--only",
-        help=f"comma-separated measures to time, from: {', '.join(LABELS)} (default: all)",
+        help=f"comma-separated dateline measures to time, from: {', '.join(LABELS)} "
+        "(default: all; the peers always run all of theirs)",
     )
     args = ap.parse_args(argv)
 
@@ -768,6 +889,12 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 pelican = shutil.which("pelican")
             print(f"peers: hugo={hugo or 'not found'} pelican={pelican or 'not found'}")
+            if langs != ["en"]:
+                print(f"peers: skipped, --langs {args.langs} is not the kit's English corpus")
+                hugo = pelican = None
+    versions = tool_versions(args.dateline, hugo, pelican)
+    for tool, version in versions.items():
+        print(f"  {tool}: {version}")
 
     load_before = machine()["load"]
     if not args.dry_run:
@@ -778,6 +905,7 @@ def main(argv: list[str] | None = None) -> int:
 
     all_dl: list[Result] = []
     all_peers: list[Result] = []
+    expected: dict[int, int] = {}  # N -> the kit's page set (articles + listings)
     for n in sizes:
         site = work / "sites" / f"dateline-{n}"
         print(f"\n== N={n}: {site}")
@@ -785,16 +913,24 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  corpus: make_corpus.py {n} {site} --seed {args.seed} --langs {args.langs}")
         else:
             t0 = time.perf_counter()
-            make_corpus.write_site(n, site, args.seed, langs)
-            print(f"  corpus written in {time.perf_counter() - t0:.1f} s")
+            stats = make_corpus.write_site(n, site, args.seed, langs)
+            pages = stats["expected_html"]
+            assert isinstance(pages, dict)
+            expected[n] = sum(pages.values())
+            print(
+                f"  corpus written in {time.perf_counter() - t0:.1f} s; "
+                f"the peers' page set is {expected[n]} pages"
+            )
         skipped: list[str] = []
         measures = dateline_measures(n, site, info, args.seed, langs, python, skipped)
         for why in skipped:
             print(f"  [dateline] skipped {why}")
-        if args.peers and args.shared_bench.is_dir():
-            measures += peer_measures(n, work, args.shared_bench, hugo, pelican, args.dry_run)
-        if only:
+        if only:  # a dateline filter: a peer row needs its own cold build before it anyway
             measures = [m for m in measures if m.key in only]
+        if hugo or pelican:
+            measures += peer_measures(
+                n, work, args.shared_bench, hugo, pelican, args.seed, args.dry_run
+            )
         for m in measures:
             tag = f"[{m.tool} {m.key}]"
             if args.dry_run:
@@ -809,6 +945,11 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             r = run_measure(m, args.runs, args.warmup, logs, args.timeout)
             (all_dl if m.tool == "dateline" else all_peers).append(r)
+            stubs = f" (+{r.stubs} redirect stubs)" if r.stubs else ""
+            want = expected.get(n)
+            if m.tool != "dateline" and want and not r.error and r.pages - r.stubs != want:
+                wrong = f"wrote {r.pages - r.stubs} pages, not the kit's {want}: not the same site"
+                r.warning = f"{r.warning}; {wrong}" if r.warning else wrong
             if r.error:
                 print(f"  {tag} FAILED: {r.error}")
                 if m.tool == "dateline" and m.key == "cold":
@@ -818,7 +959,8 @@ def main(argv: list[str] | None = None) -> int:
             ws = ", ".join(f"{s.wall:.2f}" for s in r.samples)
             print(
                 f"  {tag} wall {r.med('wall'):.2f} s ({ws}), cpu {r.med('cpu'):.2f} s, "
-                f"peak RSS {max(s.rss for s in r.samples):.0f} MiB, {r.pages} pages"
+                f"peak RSS {max(s.rss for s in r.samples):.0f} MiB, "
+                f"{r.pages - r.stubs} pages{stubs}"
             )
             if r.summary:
                 print(f"  {tag} last run said: {r.summary}")
@@ -827,7 +969,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.dry_run:
         return 0
 
-    text = report(all_dl, all_peers, args, sizes, load_before)
+    command = shlex.join(["benchmarks/run.py", *(sys.argv[1:] if argv is None else argv)])
+    if os.environ.get("DATELINE_BUILD_ARGS"):
+        command = f"DATELINE_BUILD_ARGS={shlex.quote(os.environ['DATELINE_BUILD_ARGS'])} {command}"
+    text = report(all_dl, all_peers, command, versions, expected, load_before)
     print("\n" + text)
     if args.out:
         args.out.write_text(text, encoding="utf-8")
@@ -838,40 +983,50 @@ def main(argv: list[str] | None = None) -> int:
                 "measure": r.measure.key,
                 "n": r.measure.n,
                 "pages": r.pages,
+                "redirect_stubs": r.stubs,
                 "error": r.error,
                 "warning": r.warning,
                 "samples": [s.__dict__ | {"rss": s.rss} for s in r.samples],
             }
             for r in all_dl + all_peers
         ]
-        args.json.write_text(json.dumps({"machine": machine(), "results": dump}, indent=1))
+        meta = {"machine": machine(), "versions": versions, "expected_pages": expected}
+        args.json.write_text(json.dumps(meta | {"results": dump}, indent=1))
     if not args.keep:
         rm(work)
-    return 1 if any(r.error for r in all_dl) else 0
+    return 1 if any(r.error for r in all_dl + all_peers) else 0
 
 
 def report(
     dl: list[Result],
     peers: list[Result],
-    args: argparse.Namespace,
-    sizes: list[int],
+    command: str,
+    versions: dict[str, str],
+    expected: dict[int, int],
     load_before: str,
 ) -> str:
     mach = machine()
     lines = [
         f"Measured {mach['date']} on {mach['nproc']} x {mach['cpu']}, {mach['memory']} RAM, "
         f"Linux {mach['kernel']}, Python {mach['python']}, dateline at {mach['dateline commit']}.",
-        f"`benchmarks/run.py --sizes {','.join(map(str, sizes))} --runs {args.runs}` "
-        f"(+{args.warmup} warm-up), langs {args.langs}.",
+        f"`{command}`",
         f"Load average (1, 5, 15 min) before the run: {load_before}; after: {mach['load']}. "
         "Wall times on a busy machine stretch; CPU seconds much less.",
+        "",
+        *(f"- {tool}: {version}" for tool, version in versions.items()),
         "",
         dateline_table(dl),
     ]
     errors = [r for r in dl + peers if r.error]
     warnings = [r for r in dl + peers if r.warning]
     if peers:
-        lines += ["Peers, same corpus, same run:", "", peer_table(dl, peers)]
+        lines += [
+            "Peers, same corpus, same run (pages: HTML files without redirect stubs; "
+            "Hugo's rebuilds are full builds over the old output, Pelican's use its "
+            "content cache):",
+            "",
+            peer_table(dl, peers, expected),
+        ]
     for r in errors:
         lines += [
             f"**{r.measure.tool} {r.measure.key} N={r.measure.n} failed**:",
