@@ -208,6 +208,36 @@ def test_no_cache_build_neither_reads_nor_writes_the_cache(make_site: MakeSite) 
     assert again.written == ()
 
 
+def test_a_rebuild_reads_only_the_bodies_of_the_pages_it_renders(make_site: MakeSite) -> None:
+    """Bodies wait in the cache; a lost body file costs a full load, never a wrong page."""
+    files = {
+        f"content/{i}.md": article_md(f"{TITLES[i]} {i}", f"2025-03-{1 + i:02d}", f"Body number {i}.",
+                                      country=COUNTRIES[i % 4])
+        for i in range(6)
+    }  # fmt: skip
+    root = make_site(files)
+    build(root)
+    bodies = sorted((root / CACHE_DIR).glob("bodies-*.json"))
+    assert bodies, "bodies are cached apart from the articles"
+    assert all(
+        "<p>Body number" not in p.read_text() for p in (root / CACHE_DIR).glob("content*.json")
+    )
+    for path in bodies:
+        path.unlink()
+    (root / "content/2.md").write_text(
+        article_md(
+            f"{TITLES[2]} 2", "2025-03-03", "Body number 2, corrected.", country=COUNTRIES[2]
+        )
+    )
+    report = build(root)  # neighbours' pages are rendered again and need bodies that are gone
+    assert "news/2025/03/03/training-for-officers-2/index.html" in report.written
+    assert (
+        "Body number 2, corrected."
+        in page(root / "dist", "news/2025/03/03/training-for-officers-2/").get_text()
+    )
+    assert tree(root / "dist") == clean_build(root, root.parent / "clean")
+
+
 def test_files_removed_from_the_output_are_written_again(make_site: MakeSite) -> None:
     """The output is never trusted blindly: a page deleted by hand comes back."""
     root = make_site({"content/a.md": article_md("Health fair", "2025-03-01", country="SV")})

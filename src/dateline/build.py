@@ -10,13 +10,20 @@ import datetime as dt
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import jinja2
 from babel.support import NullTranslations
 
 from dateline.archive import build_archive, publishable
-from dateline.cache import ContentCache, Fingerprints, PageRecords, jinja_cache
+from dateline.cache import (
+    ContentCache,
+    Fingerprints,
+    PageRecords,
+    clear_content_cache,
+    jinja_cache,
+)
 from dateline.config import SiteConfig, load_config
 from dateline.content.gazetteer import load_gazetteer
 from dateline.content.loader import load_site
@@ -33,7 +40,7 @@ from dateline.i18n import (
 )
 from dateline.ledger import host_files, published_urls, read_ledger, removed_urls, removed_warning
 from dateline.metadata import check_base_url
-from dateline.model import Archive, Article, Artifact
+from dateline.model import Archive, Article, Artifact, BodyUnavailable
 from dateline.pages import rendered_files, site_fingerprint
 from dateline.parallel import default_jobs
 from dateline.plan import collisions as find_collisions
@@ -175,6 +182,30 @@ def build_site(
         stamp = stamp or Stamp.for_build(root, out_dir, drafts, overrides, search=search)
         if (last := stamp.fresh_report(now, started)) is not None:
             return last
+    attempt = partial(_build, root, now=now, out_dir=out_dir, drafts=drafts, force=force,
+                      overrides=overrides, use_cache=use_cache, jobs=jobs, search=search,
+                      stamp=stamp, started=started)  # fmt: skip
+    try:
+        return attempt()
+    except BodyUnavailable:  # a cache file vanished under the build; nothing was swapped in
+        clear_content_cache(root)
+        return attempt()
+
+
+def _build(
+    root: Path,
+    *,
+    now: dt.datetime,
+    out_dir: Path | None,
+    drafts: bool,
+    force: bool,
+    overrides: Mapping[str, object] | None,
+    use_cache: bool,
+    jobs: int | None,
+    search: bool,
+    stamp: Stamp | None,
+    started: float,
+) -> BuildReport:
     plan = plan_build(
         root, now=now, drafts=drafts, overrides=overrides, use_cache=use_cache, jobs=jobs
     )

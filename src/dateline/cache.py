@@ -8,6 +8,9 @@ Two records, both JSON (readable, no code runs when they are loaded):
   code (a digest of the installed package) and the config values loading reads,
   so upgrading dateline or changing `[themes]` simply misses. Entries are split
   into shards by digest, so an edit rewrites one shard, not the whole cache.
+  Rendered bodies live apart (`bodies-NN.json`, by the digest of their text): an
+  article from the cache carries a `Body` that reads its text on first use, so a
+  rebuild reads only the bodies of the pages it renders again.
 - page records: for each output file, the fingerprint of what it showed (its
   artifact's data, the templates, the site-wide values) and the sha256 of the
   bytes written. A page is skipped only when its fingerprint matches *and* the
@@ -35,11 +38,20 @@ import jinja2
 import dateline
 from dateline.config import SiteConfig
 from dateline.errors import Diagnostic, SourceLocation, diagnostic_from_json, diagnostic_to_json
-from dateline.model import Article
+from dateline.model import (
+    Article,
+    Body,
+    BodyUnavailable,
+    MonthGroup,
+    Term,
+    TermGroup,
+    YearGroup,
+)
 
 CACHE_DIR = ".dateline-cache"
-FORMAT = 1
+FORMAT = 2
 _SHARDS = 32
+_BODY_SHARDS = 256  # small files: a rebuild reads the few that hold the pages it renders
 _RENDER_ONLY = frozenset(
     {"title", "description", "base_url", "organization", "per_page", "feed_limit", "related",
      "output_dir", "root"}
@@ -78,6 +90,13 @@ def cache_dir(root: Path) -> Path:
     return root / CACHE_DIR
 
 
+def clear_content_cache(root: Path) -> None:
+    """Forget every loaded file (the next load reads them all again); pages stay cached."""
+    folder = cache_dir(root)
+    for path in [*folder.glob("content*.json"), *folder.glob("bodies-*.json")]:
+        path.unlink(missing_ok=True)
+
+
 def jinja_cache(root: Path) -> jinja2.BytecodeCache:
     """Jinja's compiled templates, checked against each template's source on load."""
     folder = cache_dir(root) / "jinja"
@@ -112,6 +131,8 @@ class ContentCache:
         self._dirty: set[int] = set()
         self._used: set[str] = set()
         self._stats_dirty = False
+        self._bodies: dict[int, dict[str, str]] = {}  # body shard → digest → text
+        self._new_bodies: dict[str, str] = {}  # bodies of this build's fresh loads
         if folder is not None:
             self._load()
 
@@ -143,6 +164,24 @@ class ContentCache:
             self._shards[number] = entries if isinstance(entries, dict) else {}
         return self._shards[number]
 
+    def _body_shard(self, number: int) -> dict[str, str]:
+        found = self._bodies.get(number)
+        if found is None:
+            data = _read_json(self.folder / f"bodies-{number:03d}.json") if self.folder else None
+            ok = isinstance(data, dict) and data.get("key") == self.key
+            texts = data.get("bodies") if ok and isinstance(data, dict) else None
+            found = self._bodies[number] = texts if isinstance(texts, dict) else {}
+        return found
+
+    def read_body(self, digest: str) -> str:
+        """The text of a body this cache handed out (`Body.store`); checked against its digest."""
+        text = self._new_bodies.get(digest)
+        if text is None:
+            text = self._body_shard(int(digest[:4], 16) % _BODY_SHARDS).get(digest)
+        if not isinstance(text, str) or Body.of(text).digest != digest:
+            raise BodyUnavailable(f"the build cache {self.folder} lost a rendered body")
+        return text
+
     def known_digest(self, relative: str, stat: os.stat_result) -> str | None:
         """The content digest recorded for this file if its size and mtime are unchanged."""
         seen = self._stats.get(relative)
@@ -160,7 +199,7 @@ class ContentCache:
             return None
         try:
             found = (
-                [article_from_json(a) for a in value["articles"]],
+                [article_from_json(a, self) for a in value["articles"]],
                 [diagnostic_from_json(d) for d in value["diagnostics"]],
             )
         except (TypeError, KeyError, ValueError, zoneinfo.ZoneInfoNotFoundError):
@@ -184,31 +223,68 @@ class ContentCache:
                 "diagnostics": [diagnostic_to_json(d) for d in loaded[1]],
             }
             self._dirty.add(int(entry[:4], 16) % _SHARDS)
+        for article in loaded[0]:
+            if article.body.stored_text is not None:
+                self._new_bodies.setdefault(article.body.digest, article.body.stored_text)
 
     def save(self, present: Iterable[str]) -> None:
-        """Write what changed; forget files that are gone and entries no file uses."""
+        """Write what changed; forget files that are gone and entries no file uses.
+
+        Bodies first, then entries, then the file index: a killed build never leaves a
+        record pointing at something not yet written.
+        """
         if self.folder is None:
             return
         keep = set(present)
         if set(self._stats) - keep:
             self._stats = {k: v for k, v in self._stats.items() if k in keep}
             self._stats_dirty = True
-        for number in range(_SHARDS):
-            shard = self._shards.get(number)
-            if shard is None:
-                continue
+        changed = set(self._dirty)
+        for number, shard in self._shards.items():
             stale = [entry for entry in shard if entry not in self._used]
             for entry in stale:
                 del shard[entry]
-            if stale or number in self._dirty:
-                _write_json(
-                    self.folder / f"content-{number:02d}.json",
-                    {"key": self.key, "entries": shard},
-                )
+            if stale:
+                changed.add(number)
+        self._save_bodies()
+        for number in sorted(changed):
+            _write_json(
+                self.folder / f"content-{number:02d}.json",
+                {"key": self.key, "entries": self._shards[number]},
+            )
         if self._stats_dirty:
             _write_json(
                 self.folder / "content.json",
                 {"format": FORMAT, "key": self.key, "files": self._stats},
+            )
+
+    def _save_bodies(self) -> None:
+        """Add this build's new bodies; drop, in the shards written anyway, unused ones.
+
+        Body shards are written before the entries that refer to them are (`save` writes
+        content.json last), so a killed build never leaves an entry without its body.
+        """
+        assert self.folder is not None
+        live = {
+            article["body"]
+            for shard in self._shards.values()
+            for value in shard.values()
+            for article in value["articles"]
+        }
+        by_shard: dict[int, list[str]] = {}
+        for digest in self._new_bodies:
+            by_shard.setdefault(int(digest[:4], 16) % _BODY_SHARDS, []).append(digest)
+        for number, digests in sorted(by_shard.items()):
+            texts = self._body_shard(number)
+            missing = [d for d in digests if d not in texts]
+            if not missing:
+                continue
+            for digest in missing:
+                texts[digest] = self._new_bodies[digest]
+            kept = {d: t for d, t in sorted(texts.items()) if d in live}
+            self._bodies[number] = kept
+            _write_json(
+                self.folder / f"bodies-{number:03d}.json", {"key": self.key, "bodies": kept}
             )
 
 
@@ -224,21 +300,32 @@ def load_cached(
 # --- JSON forms of the loader's records --------------------------------------------------
 
 
-def _date_to_json(value: dt.datetime | None) -> list[str | None] | None:
+def _date_to_json(value: dt.datetime | None) -> list[str | int | None] | None:
     if value is None:
         return None
     zone = value.tzinfo
-    return [value.isoformat(), zone.key if isinstance(zone, zoneinfo.ZoneInfo) else None]
+    key = zone.key if isinstance(zone, zoneinfo.ZoneInfo) else None
+    return [value.isoformat(), key, value.fold]
+
+
+@cache
+def _zone(key: str) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(key)
 
 
 def _date_from_json(value: Any) -> dt.datetime | None:
+    """The same datetime: wall time, fold and zone, not merely the same instant.
+
+    The zone goes back on with `replace` (the wall time is the one written), which is
+    exact even for a wall time in a DST gap, and much cheaper than `astimezone`.
+    """
     if value is None:
         return None
-    text, zone = value
+    text, zone, fold = value
     parsed = dt.datetime.fromisoformat(text)
     if parsed.tzinfo is None:
         raise ValueError("naive date in cache")
-    return parsed.astimezone(zoneinfo.ZoneInfo(zone)) if zone else parsed
+    return parsed.replace(tzinfo=_zone(zone), fold=fold) if zone else parsed
 
 
 _DATES = ("date", "updated")
@@ -251,6 +338,8 @@ def article_to_json(article: Article) -> dict[str, Any]:
         value = getattr(article, f.name)
         if f.name == "source":
             value = [value.path, value.line]
+        elif f.name == "body":
+            value = value.digest  # the text goes to a body shard
         elif f.name in _DATES:
             value = _date_to_json(value)
         elif f.name in _TUPLES:
@@ -262,9 +351,11 @@ def article_to_json(article: Article) -> dict[str, Any]:
 _ARTICLE_FIELDS = tuple(f.name for f in dataclasses.fields(Article))
 
 
-def article_from_json(data: Mapping[str, Any]) -> Article:
+def article_from_json(data: Mapping[str, Any], store: ContentCache) -> Article:
+    """An article from its JSON form; its body stays in `store` until a page shows it."""
     fields = {name: data[name] for name in _ARTICLE_FIELDS}
     fields["source"] = SourceLocation(str(fields["source"][0]), fields["source"][1])
+    fields["body"] = Body(str(fields["body"]), store=store)
     for name in _DATES:
         fields[name] = _date_from_json(fields[name])
     for name in _TUPLES:
@@ -288,13 +379,19 @@ class Fingerprints:
         return _sha(self.site + self._encode_new(artifact))
 
     def _encode(self, value: object) -> str:
-        """A text that differs whenever the value differs (types included)."""
+        """A text that differs whenever the value differs (types included).
+
+        A scalar's repr tells the types apart by itself (quotes, digits, True/None).
+        Articles, terms and their groups are shown on many pages: each is encoded once
+        per build (an article as the digest of its repr, whose body is a digest too).
+        """
         kind = type(value)
-        if value is None or kind in _SCALARS:
-            return f"{kind.__name__}:{value!r}"
+        if kind in _SCALARS or value is None:
+            return repr(value)
+        if kind not in _SHARED:
+            return self._encode_new(value)
         found = self._memo.get(id(value))
         if found is None:
-            # an article, a term's group, a year: each is shown on many pages; encode once
             found = _sha(repr(value)) if kind is Article else self._encode_new(value)
             self._memo[id(value)] = found
             self._keep.append(value)
@@ -302,16 +399,17 @@ class Fingerprints:
 
     def _encode_new(self, value: object) -> str:
         kind = type(value)
+        encode = self._encode
         if kind is tuple or kind is list:
-            return "[" + ",".join(map(self._encode, value)) + "]"  # type: ignore[call-overload]
+            return "[" + ",".join([encode(v) for v in value]) + "]"  # type: ignore[attr-defined]
         if isinstance(value, Mapping):
             items = sorted(value.items(), key=lambda item: repr(item[0]))
-            return "{" + ",".join(f"{k!r}:{self._encode(v)}" for k, v in items) + "}"
+            return "{" + ",".join([f"{k!r}:{encode(v)}" for k, v in items]) + "}"
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             names = self._fields.get(kind)
             if names is None:
                 names = self._fields[kind] = tuple(f.name for f in dataclasses.fields(value))
-            inner = ",".join(f"{n}={self._encode(getattr(value, n))}" for n in names)
+            inner = ",".join([f"{n}={encode(getattr(value, n))}" for n in names])
             return f"{kind.__qualname__}({inner})"
         # dates, enums and anything unknown: their repr, which at worst differs every
         # build (an object shown by address), so the page is rendered: never wrongly kept
@@ -319,6 +417,7 @@ class Fingerprints:
 
 
 _SCALARS = frozenset({str, int, float, bool})
+_SHARED = frozenset({Article, Term, TermGroup, MonthGroup, YearGroup})
 
 
 def digest_files(folders: Iterable[Path]) -> str:

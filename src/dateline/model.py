@@ -9,11 +9,74 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Protocol
 
 from dateline.errors import SourceLocation
+
+
+class BodyUnavailable(Exception):
+    """A cached body's text cannot be read (its cache file was removed or damaged)."""
+
+
+class BodyStore(Protocol):
+    """Where the text of a `Body` known only by its digest can be read (the build cache)."""
+
+    def read_body(self, digest: str) -> str: ...
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Body:
+    """An article's rendered HTML, known by the sha256 of its text.
+
+    A rebuild takes most articles from the build cache, and most of their pages are not
+    rendered again, so the cache hands out bodies by digest and reads a text only when
+    a page shows it. Equality, hashing and repr go by the digest (which page
+    fingerprints rely on): two bodies with the same text are equal wherever it lives.
+    """
+
+    digest: str
+    stored_text: str | None = None  # None: read from `store` on first use
+    store: BodyStore | None = None
+
+    @classmethod
+    def of(cls, text: str) -> Body:
+        return cls(hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), text)
+
+    @property
+    def text(self) -> str:
+        text = self.stored_text
+        if text is None:
+            if self.store is None:
+                raise BodyUnavailable(f"the text of body {self.digest} is not available")
+            text = self.store.read_body(self.digest)
+            object.__setattr__(self, "stored_text", text)  # read once; the value never changes
+        return text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Body) and other.digest == self.digest
+
+    def __hash__(self) -> int:
+        return hash(self.digest)
+
+    def __repr__(self) -> str:
+        return f"Body({self.digest!r})"
+
+    def __getstate__(self) -> tuple[str, str]:
+        return (self.digest, self.text)  # a copy sent to another process carries its text
+
+    def __setstate__(self, state: tuple[str, str]) -> None:
+        for name, value in zip(("digest", "stored_text", "store"), (*state, None), strict=True):
+            object.__setattr__(self, name, value)
+
+
+EMPTY_BODY = Body.of("")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -31,12 +94,17 @@ class Article:
     countries: tuple[str, ...] = ()  # ISO 3166-1 alpha-2 codes
     themes: tuple[str, ...] = ()  # theme display names
     summary: str = ""  # plain text
-    body_html: str = ""
+    body: Body = EMPTY_BODY  # the rendered Markdown (or escaped digest paragraphs)
     lang: str = "en"
     draft: bool = False
     image: str | None = None
     translation_key: str | None = None
     redirect_from: tuple[str, ...] = ()
+
+    @property
+    def body_html(self) -> str:
+        """The body's HTML, as templates and checks read it."""
+        return self.body.text
 
     @property
     def sort_key(self) -> tuple[float, str, str]:

@@ -19,7 +19,7 @@ from dateline.content.dates import format_date, month_name
 from dateline.errors import Diagnostic, error
 from dateline.i18n import LanguageLink, alternates_by_language, language_links
 from dateline.metadata import install as install_metadata
-from dateline.model import Archive, Article, Artifact, TaxonomyKind, Term
+from dateline.model import Archive, Article, Artifact, BodyUnavailable, TaxonomyKind, Term
 from dateline.theme import theme_templates
 from dateline.urls import base_path
 
@@ -179,6 +179,8 @@ def render_artifact(env: jinja2.Environment, artifact: Artifact) -> bytes:
                 "add it to templates/ or restore the default theme",
             )
         ) from None
+    except BodyUnavailable:
+        raise  # the build cache's fault, not the template's: build.py rebuilds without it
     except Exception as exc:  # any runtime error inside a template is the template's fault
         where, line = _template_frame(exc)
         raise RenderError(

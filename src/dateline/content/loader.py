@@ -30,7 +30,7 @@ from dateline.content.markup import (
     shorten,
 )
 from dateline.errors import Diagnostic, SourceLocation, error, sorted_diagnostics, warning
-from dateline.model import Article
+from dateline.model import Article, Body
 from dateline.parallel import run_all
 from dateline.urls import UnsafePathError, check_site_path, is_safe_url, slugify
 
@@ -352,7 +352,7 @@ def _finish(
     article = Article(
         source=_loc(raw), digest=hashlib.sha256(digest_source.encode()).hexdigest(), slug=slug,
         path=path, title=raw.title, date=raw.date, updated=updated, place=place,
-        countries=countries, themes=themes, summary=summary, body_html=body_html, lang=lang,
+        countries=countries, themes=themes, summary=summary, body=Body.of(body_html), lang=lang,
         draft=draft, image=image, translation_key=_opt_text(fields, "translation_key", raw, problems),
         redirect_from=_redirects(raw, problems),
     )  # fmt: skip
