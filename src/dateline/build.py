@@ -227,12 +227,13 @@ def _build(
     # Incremental: pages whose fingerprint and output bytes are unchanged are not rendered
     # (see pages.py and cache.py); without the cache every page is rendered and written.
     records = PageRecords(root if use_cache else None, out)
+    articles = [a for archive in plan.archives for a in archive.articles]
     site = site_fingerprint(plan.config, plan.archives, make_envs(), locale_dirs(plan.config))
 
     def files() -> Iterator[tuple[str, FileData]]:
         yield from rendered_files(
             plan.artifacts, default_lang=plan.config.language, make_envs=make_envs,
-            fingerprints=Fingerprints(site), records=records,
+            fingerprints=Fingerprints(site, articles), records=records,
             previous=read_manifest(out) if use_cache else {}, jobs=jobs or default_jobs(),
         )  # fmt: skip
         yield from static_files(plan.config)
@@ -248,7 +249,6 @@ def _build(
     records.save()
     gone = removed_urls(previous_urls, published_urls(plan.artifacts))
     ledger_notes = (removed_warning(gone, plan.config, "the last build"),) if gone else ()
-    articles = [a for archive in plan.archives for a in archive.articles]
     built = BuildReport(
         out_dir=out,
         articles=sum(len(archive.articles) for archive in plan.archives),

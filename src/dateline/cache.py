@@ -369,11 +369,13 @@ def article_from_json(data: Mapping[str, Any], store: ContentCache) -> Article:
 class Fingerprints:
     """Digests of what each artifact shows; one article's digest is computed once per build."""
 
-    def __init__(self, site: str) -> None:
+    def __init__(self, site: str, articles: Iterable[Article] = ()) -> None:
         self.site = site  # templates, config, code: everything every page depends on
         self._memo: dict[int, str] = {}
         self._keep: list[object] = []  # keeps memoised objects alive, so ids stay unique
         self._fields: dict[type, tuple[str, ...]] = {}
+        for article in articles:  # known up front, a listing's articles encode in one C loop
+            self._encode(article)
 
     def of(self, artifact: object) -> str:
         return _sha(self.site + self._encode_new(artifact))
@@ -401,7 +403,10 @@ class Fingerprints:
         kind = type(value)
         encode = self._encode
         if kind is tuple or kind is list:
-            return "[" + ",".join([encode(v) for v in value]) + "]"  # type: ignore[attr-defined]
+            try:  # every item already encoded (a pager's or related articles): ids are unique
+                return "[" + ",".join(map(self._memo.__getitem__, map(id, value))) + "]"  # type: ignore[call-overload]
+            except KeyError:
+                return "[" + ",".join([encode(v) for v in value]) + "]"  # type: ignore[attr-defined]
         if isinstance(value, Mapping):
             items = sorted(value.items(), key=lambda item: repr(item[0]))
             return "{" + ",".join([f"{k!r}:{encode(v)}" for k, v in items]) + "}"
