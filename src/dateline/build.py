@@ -24,6 +24,7 @@ from dateline.cache import (
     clear_content_cache,
     jinja_cache,
 )
+from dateline.cards import CardCache
 from dateline.config import SiteConfig, load_config
 from dateline.content.gazetteer import load_gazetteer
 from dateline.content.loader import load_site
@@ -215,9 +216,13 @@ def _build(
     check_output_folder(out, force=force)
     previous_urls = read_ledger(out)
 
+    cards: CardCache | None = None  # rendered listing cards kept between builds (cards.py)
+
     def make_envs() -> dict[str, jinja2.Environment]:
         envs = {
-            archive.lang: make_environment(plan.config, archive, plan.catalogues.get(archive.lang))
+            archive.lang: make_environment(
+                plan.config, archive, plan.catalogues.get(archive.lang), cards
+            )
             for archive in plan.archives
         }
         for env in envs.values():  # compiled templates, checked against their source
@@ -229,12 +234,14 @@ def _build(
     records = PageRecords(root if use_cache else None, out)
     articles = [a for archive in plan.archives for a in archive.articles]
     site = site_fingerprint(plan.config, plan.archives, make_envs(), locale_dirs(plan.config))
+    cards = CardCache(root if use_cache else None, site)
 
     def files() -> Iterator[tuple[str, FileData]]:
         yield from rendered_files(
             plan.artifacts, default_lang=plan.config.language, make_envs=make_envs,
             fingerprints=Fingerprints(site, articles), records=records,
             previous=read_manifest(out) if use_cache else {}, jobs=jobs or default_jobs(),
+            cards=cards,
         )  # fmt: skip
         yield from static_files(plan.config)
         yield from host_files(plan.artifacts)  # .nojekyll and the URL ledger
@@ -247,6 +254,7 @@ def _build(
         use_cache = False
         report = write_site(out, files(), finalize, trust_previous=False)
     records.save()
+    cards.save((archive.lang, a.path) for archive in plan.archives for a in archive.articles)
     gone = removed_urls(previous_urls, published_urls(plan.artifacts))
     ledger_notes = (removed_warning(gone, plan.config, "the last build"),) if gone else ()
     built = BuildReport(

@@ -16,6 +16,7 @@ from pathlib import Path
 import jinja2
 
 from dateline.cache import Fingerprints, PageRecords, code_version, digest_files
+from dateline.cards import CardCache, NewCards
 from dateline.config import SiteConfig
 from dateline.errors import BuildError, Diagnostic
 from dateline.model import Archive, Artifact
@@ -64,18 +65,23 @@ def _mentioned_in_templates(config: SiteConfig, name: str) -> bool:
 _worker: dict[str, object] = {}
 
 
-def _setup(artifacts: Sequence[Artifact], default_lang: str, make_envs: EnvFactory) -> None:
-    _worker.update(artifacts=artifacts, default=default_lang, envs=make_envs())
+def _setup(
+    artifacts: Sequence[Artifact], default_lang: str, make_envs: EnvFactory, cards: CardCache
+) -> None:
+    _worker.update(artifacts=artifacts, default=default_lang, envs=make_envs(), cards=cards)
 
 
-def _render(index: int) -> bytes | Diagnostic:
-    """Render one artifact by its index (the unit sent to a worker: an int pickles cheaply)."""
+def _render(index: int) -> tuple[bytes, NewCards] | Diagnostic:
+    """Render one artifact by its index (the unit sent to a worker: an int pickles cheaply).
+
+    The cards rendered for it go back with the bytes, so the parent can keep them."""
     artifact = _worker["artifacts"][index]  # type: ignore[index]
     envs: Mapping[str, jinja2.Environment] = _worker["envs"]  # type: ignore[assignment]
     try:
-        return render_artifact(envs[artifact.lang or _worker["default"]], artifact)  # type: ignore[index]
+        data = render_artifact(envs[artifact.lang or _worker["default"]], artifact)  # type: ignore[index]
     except RenderError as exc:  # a Diagnostic pickles; the exception would lose it
         return exc.diagnostic
+    return data, _worker["cards"].take_new()  # type: ignore[attr-defined]
 
 
 def rendered_files(
@@ -87,8 +93,12 @@ def rendered_files(
     records: PageRecords,
     previous: Mapping[str, str],
     jobs: int,
+    cards: CardCache | None = None,
 ) -> Iterator[tuple[str, FileData]]:
-    """Every artifact's (path, bytes), or UNCHANGED where the output already holds them."""
+    """Every artifact's (path, bytes), or UNCHANGED where the output already holds them.
+
+    `cards` must be the one `make_envs` gives its environments (see cards.py)."""
+    cards = cards or CardCache(None, "")
     todo: list[int] = []
     prints: list[str] = []
     paths = [output_path(artifact.path) for artifact in artifacts]
@@ -116,11 +126,12 @@ def rendered_files(
     for start in range(0, len(todo), BATCH):
         batch = todo[start : start + BATCH]
         results = run_all(_render, batch, jobs=jobs, setup=_setup,
-                          setup_args=(artifacts, default_lang, make_envs))  # fmt: skip
+                          setup_args=(artifacts, default_lang, make_envs, cards))  # fmt: skip
         done: dict[int, bytes] = {}
         for index, result in zip(batch, results, strict=True):
             if not isinstance(result, Diagnostic):
-                done[index] = result
+                done[index] = result[0]
+                cards.merge(result[1])
             elif result not in errors:
                 errors.append(result)
         if errors:

@@ -14,6 +14,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from dateline.cards import CardCache
 from dateline.config import SiteConfig
 from dateline.content.dates import format_date, month_name
 from dateline.errors import Diagnostic, error
@@ -65,12 +66,16 @@ def locale_dirs(config: SiteConfig) -> tuple[Path, ...]:
 
 
 def make_environment(
-    config: SiteConfig, archive: Archive, catalogue: gettext.NullTranslations | None = None
+    config: SiteConfig,
+    archive: Archive,
+    catalogue: gettext.NullTranslations | None = None,
+    cards: CardCache | None = None,
 ) -> jinja2.Environment:
     """The Jinja environment for one language of one build (the archive's language).
 
     `catalogue` translates the templates' `_()`/`ngettext` strings (see i18n.py);
-    without one they stay as written.
+    without one they stay as written. `cards` keeps listing cards between builds
+    (cards.py); without it they are shared between the pages of this process only.
     """
     dirs = template_dirs(config)
     loader = jinja2.ChoiceLoader(
@@ -108,16 +113,21 @@ def make_environment(
     def term_for(kind: str, key: str) -> Term:
         return terms[(kind, key)]
 
-    cards: dict[tuple[Article, str], Markup] = {}
+    shown: dict[tuple[Article, str], Markup] = {}
+    kept = cards or CardCache(None, "")
 
     def card_html(article: Article, heading: str = "h2") -> Markup:
         """The article's listing card (partials/card.html), rendered once and then reused:
         each article is shown on about six listing pages, and cards were most of their cost."""
-        key = (article, heading)
-        found = cards.get(key)
+        key = (article, repr(heading))  # repr: Markup("<b>") and "<b>" render differently
+        found = shown.get(key)
         if found is None:
-            template = env.get_template("partials/card.html")
-            found = cards[key] = Markup(template.render(article=article, heading=heading))
+
+            def render() -> str:
+                template = env.get_template("partials/card.html")
+                return template.render(article=article, heading=heading)
+
+            found = shown[key] = Markup(kept.card(archive.lang, article, heading, render))
         return found
 
     env.filters.update(

@@ -1,0 +1,116 @@
+"""Rendered listing cards kept between builds, so adding one article renders one card.
+
+Adding the newest article shifts every listing page by one, so they are all rendered
+again; most of their cost is each article's card (`partials/card.html`, through the
+`card_html` global of render.py). A card sees the article, the heading argument and
+the site-wide globals, so it is reused only when all of them are the same as when it
+was rendered: the file is tied to the site fingerprint (templates, config, code, terms:
+see pages.site_fingerprint) and each card to its language, its heading and a digest
+of the article's full data.
+
+`.dateline-cache/cards.json` holds one card per (language, article path, heading): an
+edited article replaces its entry and a deleted one drops it, so the file never grows
+beyond the archive. Like the rest of the cache it is JSON, written atomically, and
+ignored when unreadable or made for other templates; deleting it is always safe.
+
+Pages are rendered in forked workers: each worker inherits the cards loaded by the
+parent, and hands the cards it had to render back with each page (`take_new`), so
+the parent saves them all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+from dateline.cache import _read_json, _write_json, cache_dir
+
+FORMAT = 1
+FILE = "cards.json"
+
+NewCards = dict[str, list[str]]  # key → [article digest, html]
+
+
+def article_digest(article: object) -> str:
+    """A digest of everything an article holds (a different repr: a different card)."""
+    return hashlib.sha256(repr(article).encode("utf-8", "backslashreplace")).hexdigest()
+
+
+def card_key(lang: str, path: str, heading: object) -> str:
+    """One slot per article, language and heading: a changed article overwrites its slot."""
+    return f"{lang}\0{path}\0{heading!r}"
+
+
+class CardCache:
+    """The cards of the last build that are still valid for this site fingerprint.
+
+    `root=None` keeps nothing between builds (a `--no-cache` build): cards are then only
+    shared between the pages of one process, as before.
+    """
+
+    def __init__(self, root: Path | None, site: str) -> None:
+        self.path = cache_dir(root) / FILE if root is not None else None
+        self.site = site
+        self._cards: NewCards = {}
+        self._fresh: NewCards = {}  # rendered in this process since the last take_new
+        self._changed = False
+        data = _read_json(self.path) if self.path is not None else None
+        if isinstance(data, dict) and data.get("format") == FORMAT and data.get("site") == site:
+            cards = data.get("cards")
+            if isinstance(cards, dict):
+                self._cards = {
+                    k: v
+                    for k, v in cards.items()
+                    if isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v)
+                }
+
+    def card(self, lang: str, article: object, heading: object, render: Callable[[], str]) -> str:
+        """The card's HTML: from the last build when nothing it shows changed, else rendered."""
+        path = getattr(article, "path", None)
+        if self.path is None or not isinstance(path, str):
+            return render()
+        key = card_key(lang, path, heading)
+        digest = article_digest(article)
+        found = self._cards.get(key)
+        if found is not None and found[0] == digest:
+            return found[1]
+        html = render()
+        if _storable(html):
+            self._cards[key] = self._fresh[key] = [digest, html]
+            self._changed = True
+        return html
+
+    def take_new(self) -> NewCards:
+        """The cards rendered here since the last call (a worker sends them to the parent)."""
+        fresh, self._fresh = self._fresh, {}
+        return fresh
+
+    def merge(self, cards: Mapping[str, list[str]]) -> None:
+        """Add the cards a worker rendered."""
+        if cards and self.path is not None:
+            self._cards.update(cards)
+            self._changed = True
+
+    def save(self, shown: Iterable[tuple[str, str]]) -> None:
+        """Write the cards of the articles still published, (language, path); drop the rest."""
+        if self.path is None:
+            return
+        live = set(shown)
+        kept = {k: v for k, v in self._cards.items() if tuple(k.split("\0", 2)[:2]) in live}
+        if self._changed or len(kept) != len(self._cards):
+            _write_json(
+                self.path,
+                {"format": FORMAT, "site": self.site, "cards": dict(sorted(kept.items()))},
+            )
+            self._cards = kept
+            self._changed = False
+
+
+def _storable(html: str) -> bool:
+    """Whether the text survives a UTF-8 file (a lone surrogate would not): else not kept."""
+    try:
+        html.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
