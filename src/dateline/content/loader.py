@@ -91,17 +91,15 @@ def load_site(
     Files the cache knows are not even read; the others are parsed (in `jobs` processes
     when there are many) and added to it.
     """
-    paths, problems = sources.discover(config.root, config.content_dir)
+    relatives, problems = sources.discover(config.root, config.content_dir)
     cache = cache or ContentCache(None, "")
     loaded: dict[str, Loaded] = {}
     misses: list[tuple[sources.SourceFile, os.stat_result]] = []
-    relatives = []
-    for path in paths:
-        relative = sources.relative_path(path, config.root)
-        relatives.append(relative)
-        stat, hit = load_cached(cache, relative, path)
+    base = f"{config.root}{os.sep}"
+    for relative in relatives:
+        stat, hit = load_cached(cache, relative, base + relative)
         if hit is None:
-            source = sources.read_source(path, config.root)
+            source = sources.read_source(config.root / relative, config.root)
             if isinstance(source, Diagnostic):
                 problems.append(source)
                 continue

@@ -26,25 +26,29 @@ class SourceFile:
     digest: str
 
 
-def discover(root: Path, content_dir: str) -> tuple[list[Path], list[Diagnostic]]:
-    """Every content file below `content_dir`, sorted; skip hidden files, stay inside the site."""
+def discover(root: Path, content_dir: str) -> tuple[list[str], list[Diagnostic]]:
+    """Every content file below `content_dir` as a site-relative POSIX path, sorted.
+
+    Hidden files and folders are skipped, and nothing outside the site is read.
+    """
     base = root / content_dir
     if not base.is_dir():
         return [], []
     site = root.resolve()
-    found: list[Path] = []
+    found: list[str] = []
     problems: list[Diagnostic] = []
     seen_dirs: set[Path] = set()
-    # os.scandir, not os.walk plus Path per file: a folder's entries say for free whether
-    # each is a link, so only linked files and folders are resolved (discovery of a large
-    # archive is otherwise a stat and a Path per file on every build)
-    pending = [base]
+    # os.scandir, not os.walk plus a Path per file: a folder's entries say for free whether
+    # each is a link, so only linked files and folders are resolved, and relative paths are
+    # built as strings (discovery runs over the whole archive on every build)
+    start = _rel(base, root)
+    pending = [(base, "" if start == "." else f"{start}/")]
     while pending:
-        here = pending.pop()
+        here, prefix = pending.pop()
         real = here.resolve()
         if real in seen_dirs or not real.is_relative_to(site):
             what = "a symlink loop" if real in seen_dirs else "a link to a folder outside the site"
-            problems.append(warning(_rel(here, root), None, f"skipped {what}"))
+            problems.append(warning(prefix.rstrip("/"), None, f"skipped {what}"))
             continue
         seen_dirs.add(real)
         folders: list[str] = []
@@ -61,16 +65,16 @@ def discover(root: Path, content_dir: str) -> tuple[list[Path], list[Diagnostic]
                 continue
             if name.startswith(".") or not name.lower().endswith(CONTENT_SUFFIXES):
                 continue
-            path = here / name
             # the folder is inside the site (checked above): only a link can lead out
-            if entry.is_symlink() and not path.resolve().is_relative_to(site):
+            if entry.is_symlink() and not (here / name).resolve().is_relative_to(site):
                 problems.append(
-                    warning(_rel(path, root), None, "skipped a link to a file outside the site")
+                    warning(prefix + name, None, "skipped a link to a file outside the site")
                 )
                 continue
-            found.append(path)
-        pending.extend(here / name for name in reversed(folders))  # visited in name order
-    return sorted(found, key=lambda p: _rel(p, root)), problems
+            found.append(prefix + name)
+        pending.extend((here / name, f"{prefix}{name}/") for name in reversed(folders))
+    found.sort()
+    return found, problems
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:
