@@ -1,7 +1,7 @@
 """Listing cards kept in the build cache: reused across builds, never when stale.
 
 Adding the newest article re-renders every listing page; their cards come from
-`.dateline-cache/cards.json` when nothing a card shows changed (cards.py). These
+`.dateline-cache/cards-*.json` when nothing a card shows changed (cards.py). These
 tests check that an edited article or card template shows up on the listings of an
 incremental build, that a damaged or foreign cards file is ignored, and that the
 cards rendered in worker processes are the ones saved.
@@ -44,7 +44,18 @@ def add_newest(root: Path, title: str = "Storm season plan") -> None:
 
 
 def cards_file(root: Path) -> Path:
-    return root / CACHE_DIR / "cards.json"
+    """The cards file of the build into `root/dist`, the only one these sites have."""
+    [found] = (root / CACHE_DIR).glob("cards-*.json")
+    return found
+
+
+def tamper(root: Path, slug: str, text: str) -> None:
+    """Change the title in one article's cached card (its digest still matches)."""
+    data = json.loads(cards_file(root).read_bytes())
+    [key] = [k for k in data["cards"] if f"/{slug}/" in k]
+    title = next(t for t in TITLES if t.lower().replace(" ", "-") == slug)
+    data["cards"][key][1] = data["cards"][key][1].replace(title, text)
+    cards_file(root).write_text(json.dumps(data), encoding="utf-8")
 
 
 def card_titles(root: Path, path: str) -> list[str]:
@@ -111,10 +122,7 @@ def test_cards_of_unchanged_articles_are_reused(make_site: MakeSite) -> None:
     """Proof that the file is read: a card altered in it shows once the listings re-render."""
     root = site(make_site)
     build(root)
-    data = json.loads(cards_file(root).read_bytes())
-    [key] = [k for k in data["cards"] if "/training-for-officers/" in k]
-    data["cards"][key][1] = data["cards"][key][1].replace("Training for officers", "FROM CACHE")
-    cards_file(root).write_text(json.dumps(data), encoding="utf-8")
+    tamper(root, "training-for-officers", "FROM CACHE")
     add_newest(root)
     build(root)
     assert "FROM CACHE" in card_titles(root, "/page/2/") + card_titles(root, "/page/3/")
@@ -201,7 +209,22 @@ def test_cards_rendered_in_worker_processes_are_saved(
     assert tree(serial) == tree(tmp_path / "clean")
 
 
+def test_a_preview_build_keeps_the_real_builds_cards(make_site: MakeSite, tmp_path: Path) -> None:
+    """`dateline serve` builds elsewhere with another base_url: its cards go to their own file."""
+    root = site(make_site)
+    build(root)
+    tamper(root, "training-for-officers", "FROM CACHE")
+    preview = tmp_path / "preview"
+    build(root, out_dir=preview, overrides={"base_url": "http://127.0.0.1:8000/"})
+    assert "Training for officers" in [
+        a.get_text() for a in page(preview, "/page/2/").select("h2 a")
+    ]
+    add_newest(root)
+    build(root)
+    assert "FROM CACHE" in card_titles(root, "/page/2/") + card_titles(root, "/page/3/")
+
+
 def test_no_cache_build_writes_no_cards_file(make_site: MakeSite) -> None:
     root = site(make_site)
     build(root, use_cache=False)
-    assert not cards_file(root).exists()
+    assert not list((root / CACHE_DIR).glob("cards-*.json"))

@@ -234,7 +234,7 @@ def _build(
     records = PageRecords(root if use_cache else None, out)
     articles = [a for archive in plan.archives for a in archive.articles]
     site = site_fingerprint(plan.config, plan.archives, make_envs(), locale_dirs(plan.config))
-    cards = CardCache(root if use_cache else None, site)
+    cards = CardCache(root if use_cache else None, site, out)
 
     def files() -> Iterator[tuple[str, FileData]]:
         yield from rendered_files(

@@ -8,9 +8,10 @@ was rendered: the file is tied to the site fingerprint (templates, config, code,
 see pages.site_fingerprint) and each card to its language, its heading and a digest
 of the article's full data.
 
-`.dateline-cache/cards.json` holds one card per (language, article path, heading): an
-edited article replaces its entry and a deleted one drops it, so the file never grows
-beyond the archive. Like the rest of the cache it is JSON, written atomically, and
+`.dateline-cache/cards-<output>.json` holds one card per (language, article path,
+heading): an edited article replaces its entry and a deleted one drops it, so the file
+never grows beyond the archive. There is one file per output folder, like the page
+records, so a preview build (another base_url) does not undo the real build's cards. Like the rest of the cache it is JSON, written atomically, and
 ignored when unreadable or made for other templates; deleting it is always safe.
 
 Pages are rendered in forked workers: each worker inherits the cards loaded by the
@@ -27,7 +28,6 @@ from pathlib import Path
 from dateline.cache import _read_json, _write_json, cache_dir
 
 FORMAT = 1
-FILE = "cards.json"
 
 NewCards = dict[str, list[str]]  # key → [article digest, html]
 
@@ -49,8 +49,11 @@ class CardCache:
     shared between the pages of one process, as before.
     """
 
-    def __init__(self, root: Path | None, site: str) -> None:
-        self.path = cache_dir(root) / FILE if root is not None else None
+    def __init__(self, root: Path | None, site: str, out_dir: Path | None = None) -> None:
+        self.path: Path | None = None
+        if root is not None:
+            name = hashlib.sha256(str(out_dir).encode()).hexdigest()[:16]
+            self.path = cache_dir(root) / f"cards-{name}.json"
         self.site = site
         self._cards: NewCards = {}
         self._fresh: NewCards = {}  # rendered in this process since the last take_new
