@@ -359,7 +359,7 @@ def article_from_json(data: Mapping[str, Any], store: ContentCache) -> Article:
     for name in _DATES:
         fields[name] = _date_from_json(fields[name])
     for name in _TUPLES:
-        fields[name] = tuple(str(v) for v in fields[name])
+        fields[name] = tuple(map(str, fields[name]))
     return Article(**fields)
 
 
