@@ -29,6 +29,52 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+class Workers:
+    """Up to `jobs` forked processes, set up once and reused for every batch given to `map`.
+
+    A build renders in batches (bounded memory); starting a pool per batch made every
+    worker set up its templates and listing cards again. Whether to fork at all is
+    decided once, from the `total` number of units all batches will bring.
+    """
+
+    def __init__(
+        self, *, jobs: int, total: int, setup: Callable[..., None], setup_args: tuple[Any, ...] = ()
+    ) -> None:
+        self.jobs = min(jobs, total // MIN_UNITS_PER_JOB)
+        if "fork" not in multiprocessing.get_all_start_methods():
+            self.jobs = 1
+        self._setup = setup
+        self._setup_args = setup_args
+        self._pool: ProcessPoolExecutor | None = None
+        self._ready = False
+
+    def map(self, function: Callable[[Unit], Result], units: Sequence[Unit]) -> list[Result]:
+        """`[function(u) for u in units]`, in the workers or (one job) in this process."""
+        if self.jobs <= 1:
+            if not self._ready:
+                self._setup(*self._setup_args)
+                self._ready = True
+            return [function(unit) for unit in units]
+        if self._pool is None:
+            context = multiprocessing.get_context("fork")
+            self._pool = ProcessPoolExecutor(
+                self.jobs, mp_context=context, initializer=self._setup, initargs=self._setup_args
+            )
+        chunk = max(1, min(64, len(units) // (self.jobs * 8)))
+        return list(self._pool.map(function, units, chunksize=chunk))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def run_all(
     function: Callable[[Unit], Result],
     units: Sequence[Unit],
@@ -38,13 +84,5 @@ def run_all(
     setup_args: tuple[Any, ...] = (),
 ) -> list[Result]:
     """`[function(u) for u in units]` after `setup(*setup_args)`, in up to `jobs` processes."""
-    jobs = min(jobs, len(units) // MIN_UNITS_PER_JOB)
-    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        setup(*setup_args)
-        return [function(unit) for unit in units]
-    chunk = max(1, min(64, len(units) // (jobs * 8)))
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(
-        jobs, mp_context=context, initializer=setup, initargs=setup_args
-    ) as pool:
-        return list(pool.map(function, units, chunksize=chunk))
+    with Workers(jobs=jobs, total=len(units), setup=setup, setup_args=setup_args) as workers:
+        return workers.map(function, units)
