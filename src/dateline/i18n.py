@@ -250,14 +250,15 @@ def link_translations(artifacts: Iterable[Artifact]) -> tuple[Artifact, ...]:
     Reciprocal by construction: all versions of a page get the same `alternates`.
     """
     items = tuple(artifacts)
+    if len({artifact.lang for artifact in items}) < 2:
+        return items  # one language: no page has another version (and no key is needed)
+    keys = [page_key(artifact) for artifact in items]  # once per page, not twice
     versions: dict[str, dict[str, str]] = defaultdict(dict)
-    for artifact in items:
-        key = page_key(artifact)
+    for artifact, key in zip(items, keys, strict=True):
         if key is not None:
             versions[key].setdefault(artifact.lang, artifact.path)
     result = []
-    for artifact in items:
-        key = page_key(artifact)
+    for artifact, key in zip(items, keys, strict=True):
         found = versions.get(key, {}) if key is not None else {}
         if len(found) > 1 and found.get(artifact.lang) == artifact.path:
             artifact = replace(artifact, alternates=MappingProxyType(dict(sorted(found.items()))))

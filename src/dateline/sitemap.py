@@ -88,7 +88,8 @@ def _chunks(
     budget = max_bytes - 200  # the XML declaration and <urlset> wrapper
     for url in urls:
         cost = per_url + 5 * len(url.path)  # escaping can make a character up to 5 bytes
-        cost += sum(per_url + 5 * len(path) for _, path in url.alternates)  # xhtml:link lines
+        if url.alternates:  # xhtml:link lines
+            cost += sum(per_url + 5 * len(path) for _, path in url.alternates)
         if chunk and (len(chunk) >= max_urls or size + cost > budget):
             yield chunk
             chunk, size = [], 0
@@ -100,6 +101,8 @@ def _chunks(
 
 def _alternates(page: Artifact, config: SiteConfig) -> tuple[tuple[str, str], ...]:
     """The page's language versions as sitemap xhtml:link alternates (Google's hreflang)."""
+    if not page.alternates:
+        return ()  # most pages of a one-language site: skip the sort
     return tuple(alternates_by_language(page.alternates, config.language))
 
 
@@ -110,8 +113,8 @@ def _lastmod(page: Artifact) -> dt.datetime | None:
     if isinstance(article, Article):
         return modified(article)
     pager = context.get("pager")
-    if isinstance(pager, Pager):
-        return _newest(modified(a) for a in pager.items)
+    if isinstance(pager, Pager):  # most pages: a list comprehension, not two generators
+        return max([modified(a) for a in pager.items], default=None)
     return _newest(modified(a) for value in context.values() for a in _articles_in(value))
 
 
