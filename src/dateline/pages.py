@@ -20,7 +20,7 @@ from dateline.cards import CardCache, NewCards
 from dateline.config import SiteConfig
 from dateline.errors import BuildError, Diagnostic
 from dateline.model import Archive, Artifact
-from dateline.parallel import run_all
+from dateline.parallel import Workers
 from dateline.render import RenderError, render_artifact, template_dirs
 from dateline.urls import output_path
 from dateline.write import UNCHANGED, FileData
@@ -123,18 +123,20 @@ def rendered_files(
                 yield relative, UNCHANGED
             position += 1
 
-    for start in range(0, len(todo), BATCH):
-        batch = todo[start : start + BATCH]
-        results = run_all(_render, batch, jobs=jobs, setup=_setup,
-                          setup_args=(artifacts, default_lang, make_envs, cards))  # fmt: skip
-        done: dict[int, bytes] = {}
-        for index, result in zip(batch, results, strict=True):
-            if not isinstance(result, Diagnostic):
-                done[index] = result[0]
-                cards.merge(result[1])
-            elif result not in errors:
-                errors.append(result)
-        if errors:
-            raise BuildError(errors[:MAX_ERRORS])
-        yield from upto(batch[-1], done)
+    # one set of workers for every batch: each sets up its templates and cards once
+    with Workers(jobs=jobs, total=len(todo), setup=_setup,
+                 setup_args=(artifacts, default_lang, make_envs, cards)) as workers:  # fmt: skip
+        for start in range(0, len(todo), BATCH):
+            batch = todo[start : start + BATCH]
+            results = workers.map(_render, batch)
+            done: dict[int, bytes] = {}
+            for index, result in zip(batch, results, strict=True):
+                if not isinstance(result, Diagnostic):
+                    done[index] = result[0]
+                    cards.merge(result[1])
+                elif result not in errors:
+                    errors.append(result)
+            if errors:
+                raise BuildError(errors[:MAX_ERRORS])
+            yield from upto(batch[-1], done)
     yield from upto(len(artifacts) - 1, {})
