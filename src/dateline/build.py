@@ -7,8 +7,10 @@ depends only on its inputs; the same tree builds to byte-identical output.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -207,9 +209,53 @@ def _build(
     stamp: Stamp | None,
     started: float,
 ) -> BuildReport:
-    plan = plan_build(
-        root, now=now, drafts=drafts, overrides=overrides, use_cache=use_cache, jobs=jobs
-    )
+    with _archive_heap() as planned:
+        plan = plan_build(
+            root, now=now, drafts=drafts, overrides=overrides, use_cache=use_cache, jobs=jobs
+        )
+        planned()
+        return _render_and_write(root, plan, out_dir=out_dir, force=force, use_cache=use_cache,
+                                 jobs=jobs, search=search, stamp=stamp, started=started)  # fmt: skip
+
+
+@contextmanager
+def _archive_heap() -> Iterator[Callable[[], None]]:
+    """No cycle collection while the archive is loaded and planned; exempt it afterwards.
+
+    Loading and planning make tens of thousands of long-lived objects and no cyclic
+    garbage, yet every collection walked all of them (a third of a 20k rebuild). The
+    plan is then frozen (`gc.freeze`) for rendering, which does make cyclic garbage,
+    so collections skip it and forked workers do not copy its pages by touching it.
+    Unfrozen at the end: a long-running `serve` collects each old plan as usual.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+
+    def planned() -> None:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+    try:
+        yield planned
+    finally:
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
+
+
+def _render_and_write(
+    root: Path,
+    plan: SitePlan,
+    *,
+    out_dir: Path | None,
+    force: bool,
+    use_cache: bool,
+    jobs: int | None,
+    search: bool,
+    stamp: Stamp | None,
+    started: float,
+) -> BuildReport:
     plan = replace(plan, artifacts=search_pages(plan.artifacts, enabled=search))
     out = (out_dir or root / plan.config.output_dir).absolute()
     check_out_dir(root, out)
