@@ -9,11 +9,12 @@ pickled; where fork is missing the serial path runs.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 Unit = TypeVar("Unit")
 Result = TypeVar("Result")
@@ -41,8 +42,11 @@ class Workers:
         self, *, jobs: int, total: int, setup: Callable[..., None], setup_args: tuple[Any, ...] = ()
     ) -> None:
         self.jobs = min(jobs, total // MIN_UNITS_PER_JOB)
-        if "fork" not in multiprocessing.get_all_start_methods():
-            self.jobs = 1
+        if self.jobs > 1:  # imported only then: an incremental build seldom needs a pool
+            import multiprocessing
+
+            if "fork" not in multiprocessing.get_all_start_methods():
+                self.jobs = 1
         self._setup = setup
         self._setup_args = setup_args
         self._pool: ProcessPoolExecutor | None = None
@@ -56,6 +60,9 @@ class Workers:
                 self._ready = True
             return [function(unit) for unit in units]
         if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
             context = multiprocessing.get_context("fork")
             self._pool = ProcessPoolExecutor(
                 self.jobs, mp_context=context, initializer=self._setup, initargs=self._setup_args

@@ -17,7 +17,6 @@ from types import MappingProxyType
 
 from babel.dates import format_date as babel_format_date
 from babel.dates import get_month_names
-from dateutil import parser as dateutil_parser
 
 __all__ = [
     "MONTH_NAMES",
@@ -299,6 +298,8 @@ def _complete_parse(canonical: str) -> dt.datetime:
     The grammar above already demands day, month and year, so this is the safety net that
     guarantees dateutil never silently fills a field from its ``default``.
     """
+    from dateutil import parser as dateutil_parser  # only dates past the grammar need it
+
     try:
         first, second = (dateutil_parser.parse(canonical, default=d) for d in _DEFAULTS)
     except (ValueError, OverflowError) as exc:
