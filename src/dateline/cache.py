@@ -40,6 +40,7 @@ from dateline.config import SiteConfig
 from dateline.errors import Diagnostic, SourceLocation, diagnostic_from_json, diagnostic_to_json
 from dateline.model import (
     Article,
+    Artifact,
     Body,
     BodyUnavailable,
     MonthGroup,
@@ -378,6 +379,13 @@ class Fingerprints:
             self._encode(article)
 
     def of(self, artifact: object) -> str:
+        if type(artifact) is Artifact:  # the common case, without the generic walk's calls
+            encode = self._encode_new
+            text = (
+                f"{artifact.path!r}|{artifact.template!r}|{artifact.kind!r}|{artifact.lang!r}|"
+                f"{encode(artifact.context)}|{encode(artifact.alternates)}"
+            )
+            return _sha(self.site + text)
         return _sha(self.site + self._encode_new(artifact))
 
     def _encode(self, value: object) -> str:
@@ -408,7 +416,10 @@ class Fingerprints:
             except KeyError:
                 return "[" + ",".join([encode(v) for v in value]) + "]"  # type: ignore[attr-defined]
         if isinstance(value, Mapping):
-            items = sorted(value.items(), key=lambda item: repr(item[0]))
+            if all(type(key) is str for key in value):
+                items = sorted(value.items())  # unique keys: the values are never compared
+            else:
+                items = sorted(value.items(), key=lambda item: repr(item[0]))
             return "{" + ",".join([f"{k!r}:{encode(v)}" for k, v in items]) + "}"
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             names = self._fields.get(kind)
