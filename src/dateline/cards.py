@@ -55,18 +55,27 @@ class CardCache:
             name = hashlib.sha256(str(out_dir).encode()).hexdigest()[:16]
             self.path = cache_dir(root) / f"cards-{name}.json"
         self.site = site
-        self._cards: NewCards = {}
+        self._loaded: NewCards | None = None  # read on first use: most rebuilds show no card
         self._fresh: NewCards = {}  # rendered in this process since the last take_new
         self._changed = False
-        data = _read_json(self.path) if self.path is not None else None
-        if isinstance(data, dict) and data.get("format") == FORMAT and data.get("site") == site:
-            cards = data.get("cards")
-            if isinstance(cards, dict):
-                self._cards = {
+
+    @property
+    def _cards(self) -> NewCards:
+        if self._loaded is None:
+            self._loaded = {}
+            data = _read_json(self.path) if self.path is not None else None
+            if (
+                isinstance(data, dict)
+                and data.get("format") == FORMAT
+                and data.get("site") == self.site
+                and isinstance(cards := data.get("cards"), dict)
+            ):
+                self._loaded = {
                     k: v
                     for k, v in cards.items()
                     if isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v)
                 }
+        return self._loaded
 
     def card(self, lang: str, article: object, heading: object, render: Callable[[], str]) -> str:
         """The card's HTML: from the last build when nothing it shows changed, else rendered."""
@@ -95,9 +104,15 @@ class CardCache:
             self._cards.update(cards)
             self._changed = True
 
+    def preload(self) -> None:
+        """Read the cards now: before forking workers, so they share one copy."""
+        self._cards  # noqa: B018 - the property reads the file
+
     def save(self, shown: Iterable[tuple[str, str]]) -> None:
-        """Write the cards of the articles still published, (language, path); drop the rest."""
-        if self.path is None:
+        """Write the cards of the articles still published, (language, path); drop the rest.
+
+        A build that showed no card leaves the file alone (its stale cards go next time)."""
+        if self.path is None or self._loaded is None:
             return
         live = set(shown)
         kept = {k: v for k, v in self._cards.items() if tuple(k.split("\0", 2)[:2]) in live}
@@ -106,7 +121,7 @@ class CardCache:
                 self.path,
                 {"format": FORMAT, "site": self.site, "cards": dict(sorted(kept.items()))},
             )
-            self._cards = kept
+            self._loaded = kept
             self._changed = False
 
 
