@@ -9,6 +9,7 @@ This is the only module (with the preview server) that prints.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import signal
@@ -60,13 +61,18 @@ def run() -> None:
     """The `dateline` console command: main(), then exit without a traceback.
 
     Once main() has returned the work is done (or cleaned up), so a late Ctrl-C or
-    SIGTERM while the interpreter shuts down (joining render processes) is ignored
-    rather than turned into a traceback or a misleading "killed" status.
+    SIGTERM is ignored rather than turned into a traceback or a misleading "killed"
+    status. The interpreter's own teardown is skipped: every file is written and closed
+    by then, and freeing a large archive object by object took 0.2 s of a 4,000-article
+    rebuild for nothing.
     """
     code = main()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signal.SIG_IGN)
-    sys.exit(code)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a reader that left: nothing to do
+            stream.flush()
+    os._exit(code)
 
 
 class Terminated(BaseException):
