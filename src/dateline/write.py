@@ -204,6 +204,10 @@ class Staging:
         self.previous = previous_path(out_dir)
         self.base: dict[str, str] = {}  # what the folder holds: relative path → sha256
         self._open = False
+        # Started empty: only this build's own folders can be in a file's way, so the
+        # folders made so far are remembered and a file in one of them is written
+        # straight away (a cold build of 5,000 pages otherwise pays ~12,000 mkdir calls).
+        self._made: set[str] | None = None
 
     def open(self) -> None:
         """Take over the build before last, or start empty if it is missing or unreadable."""
@@ -219,14 +223,35 @@ class Staging:
         else:
             remove_tree(self.previous)
             self.path.mkdir(parents=True)
+            self._made = {""}
         with contextlib.suppress(FileNotFoundError):
             (self.path / MANIFEST).unlink()
 
     def write(self, relative: str, data: bytes) -> None:
         self.open()
+        if self._made is not None and self._write_new(relative, data, self._made):
+            return
         target = self._clear(relative)
         target.write_bytes(data)
         self.base.pop(relative, None)
+
+    def _write_new(self, relative: str, data: bytes, made: set[str]) -> bool:
+        """Write into a staging folder that started empty: make the missing folders, no checks.
+
+        False (nothing written) when something is in the way: `_clear` sorts that out.
+        """
+        base = f"{self.path}{os.sep}"
+        try:
+            parts = relative.split("/")
+            for depth in range(1, len(parts)):
+                folder = "/".join(parts[:depth])
+                if folder not in made:
+                    os.mkdir(base + folder)  # noqa: PTH102 - one syscall, no Path
+                    made.add(folder)
+            Path(base + relative).write_bytes(data)  # a folder in the way: IsADirectoryError
+        except (FileExistsError, IsADirectoryError, NotADirectoryError, FileNotFoundError):
+            return False  # something of this build is in the way; a full disk is raised
+        return True
 
     def link_unchanged(self, out_dir: Path, manifest: dict[str, str], written: set[str]) -> None:
         """Hard-link from the output every file the staging copy lacks or has stale."""
