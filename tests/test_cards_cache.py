@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from dateline import parallel
+from dateline import cards, parallel
 from dateline.cache import CACHE_DIR
 from tests.conftest import MakeSite, article_md, build, page
 from tests.test_incremental import tree
@@ -177,7 +177,7 @@ def test_a_damaged_or_stale_cards_file_is_ignored(
     build(root)
     assert "WRONG" not in (root / "dist" / "index.html").read_text(encoding="utf-8")
     assert_same_as_clean_build(root, tmp_path)
-    assert json.loads(cards_file(root).read_bytes())["format"] == 1  # rewritten whole
+    assert json.loads(cards_file(root).read_bytes())["format"] == cards.FORMAT  # rewritten whole
 
 
 def test_cards_of_removed_articles_are_dropped(make_site: MakeSite) -> None:

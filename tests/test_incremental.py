@@ -20,9 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dateline import parallel
+from dateline import pages, parallel
 from dateline.build import BuildReport
 from dateline.cache import CACHE_DIR
+from dateline.model import Artifact
 from dateline.theme import theme_templates
 from dateline.write import MANIFEST, previous_path
 from tests.conftest import TEST_BASE_URL, MakeSite, article_md, build, page
@@ -236,6 +237,67 @@ def test_a_rebuild_reads_only_the_bodies_of_the_pages_it_renders(make_site: Make
         in page(root / "dist", "news/2025/03/03/training-for-officers-2/").get_text()
     )
     assert tree(root / "dist") == clean_build(root, root.parent / "clean")
+
+
+@pytest.mark.parametrize(
+    ("template", "text"),
+    [
+        ("partials/card.html", '<article class="card"><h2>{{ article.title }}</h2>'
+                               "{{ article.body_html|html }}</article>"),
+        ("index.html", '{% extends "theme/index.html" %}{% block main %}'
+                       "{% for a in pager.items %}{{ a.body_html|html }}{% endfor %}{% endblock %}"),
+    ],
+)  # fmt: skip
+def test_a_listing_that_shows_bodies_follows_a_body_edit(
+    make_site: MakeSite, tmp_path: Path, template: str, text: str
+) -> None:
+    """Pages depend on the bodies they read while rendering, whichever template reads them."""
+    root = make_site({
+        "dateline.toml": CONFIG,
+        f"templates/{template}": text,
+        "content/a.md": article_md("Health fair", "2025-03-01", "First body.", country="SV", summary="S."),
+        "content/b.md": article_md("Border post", "2025-03-02", "Second body.", country="GT", summary="S."),
+    })  # fmt: skip
+    build(root)
+    assert "Second body." in (root / "dist" / "index.html").read_text(encoding="utf-8")
+    (root / "content/b.md").write_text(
+        article_md(
+            "Border post", "2025-03-02", "Second body, corrected.", country="GT", summary="S."
+        )
+    )
+    report = build(root)
+    assert "index.html" in report.written
+    assert "Second body, corrected." in (root / "dist" / "index.html").read_text(encoding="utf-8")
+    assert tree(root / "dist") == clean_build(root, tmp_path / "clean")
+
+
+def test_a_body_edit_renders_no_listing_of_the_default_theme(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The theme's listings show no body: a body edit renders the article's page and feeds only."""
+    root = make_site({
+        "dateline.toml": CONFIG,
+        "content/a.md": article_md("Health fair", "2025-03-01", "First body.", country="SV", summary="S."),
+        "content/b.md": article_md("Border post", "2025-03-02", "Second body.", country="GT", summary="S."),
+    })  # fmt: skip
+    build(root)
+    rendered: list[str] = []
+    original = pages.render_artifact
+
+    def spy(env: object, artifact: Artifact) -> bytes:
+        rendered.append(artifact.kind)
+        return original(env, artifact)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pages, "render_artifact", spy)
+    (root / "content/b.md").write_text(
+        article_md(
+            "Border post", "2025-03-02", "Second body, corrected.", country="GT", summary="S."
+        )
+    )
+    build(root)
+    assert "article" in rendered
+    assert "feed" in rendered
+    assert not {"index", "term", "year", "month", "terms", "archive"} & set(rendered), rendered
 
 
 def test_files_removed_from_the_output_are_written_again(make_site: MakeSite) -> None:

@@ -50,7 +50,7 @@ from dateline.model import (
 )
 
 CACHE_DIR = ".dateline-cache"
-FORMAT = 2
+FORMAT = 3
 _SHARDS = 32
 _BODY_SHARDS = 256  # small files: a rebuild reads the few that hold the pages it renders
 _RENDER_ONLY = frozenset(
@@ -375,8 +375,20 @@ class Fingerprints:
         self._memo: dict[int, str] = {}
         self._keep: list[object] = []  # keeps memoised objects alive, so ids stay unique
         self._fields: dict[type, tuple[str, ...]] = {}
+        self.bodies: dict[str, str] = {}  # article path → digest of its body, as now
+        self._paths: dict[str, list[str]] = {}  # body digest → paths of the articles with it
         for article in articles:  # known up front, a listing's articles encode in one C loop
             self._encode(article)
+            self.bodies[article.path] = article.body.digest
+            self._paths.setdefault(article.body.digest, []).append(article.path)
+
+    def body_deps(self, shown: Iterable[str]) -> str:
+        """The bodies a page showed, as "path\0digest" pairs (every article with that body)."""
+        return "\0".join(
+            f"{path}\0{digest}"
+            for digest in sorted(shown)
+            for path in self._paths.get(digest, [""])  # not an article's: never matches
+        )
 
     def of(self, artifact: object) -> str:
         if type(artifact) is Artifact:  # the common case, without the generic walk's calls
@@ -402,7 +414,7 @@ class Fingerprints:
             return self._encode_new(value)
         found = self._memo.get(id(value))
         if found is None:
-            found = _sha(repr(value)) if kind is Article else self._encode_new(value)
+            found = shown_identity(value) if isinstance(value, Article) else self._encode_new(value)
             self._memo[id(value)] = found
             self._keep.append(value)
         return found
@@ -449,8 +461,22 @@ def digest_files(folders: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
+def shown_identity(article: Article) -> str:
+    """A digest of what a page can show of an article, its body aside.
+
+    The body goes by what pages actually read (`bodies_shown`, `PageRecords`), and the
+    entry's source digest is the cache's own business; everything else counts.
+    """
+    text = repr(article)
+    for part in (f"digest={article.digest!r}, ", f"body={article.body!r}, "):
+        text = text.replace(part, "", 1)
+    return _sha(text)
+
+
 class PageRecords:
-    """Per output file: [fingerprint, sha256 of the bytes written] from the last build."""
+    """Per output file: [fingerprint, sha256 of the bytes written, bodies shown] from the
+    last build. The bodies are "path\0digest" pairs (`Fingerprints.body_deps`): a page is
+    rendered again when one of the bodies it showed has changed."""
 
     def __init__(self, root: Path | None, out_dir: Path) -> None:
         self.path = cache_dir(root) / f"pages-{_sha(str(out_dir))[:16]}.json" if root else None
@@ -463,19 +489,30 @@ class PageRecords:
                 self.records = {
                     k: v
                     for k, v in pages.items()
-                    if isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v)
+                    if isinstance(v, list) and len(v) == 3 and all(isinstance(x, str) for x in v)
                 }
 
-    def unchanged(self, relative: str, fingerprint: str, manifest: Mapping[str, str]) -> bool:
-        """True when the page showed exactly this and the output still holds those bytes."""
+    def unchanged(
+        self,
+        relative: str,
+        fingerprint: str,
+        manifest: Mapping[str, str],
+        bodies: Mapping[str, str],
+    ) -> bool:
+        """True when the page showed exactly this (the same data, the same bodies, given
+        as path → body digest) and the output still holds those bytes."""
         record = self.records.get(relative)
-        if record and record[0] == fingerprint and manifest.get(relative) == record[1]:
-            self.fresh[relative] = record
-            return True
-        return False
+        if not (record and record[0] == fingerprint and manifest.get(relative) == record[1]):
+            return False
+        if record[2]:
+            pairs = record[2].split("\0")
+            if any(bodies.get(pairs[i]) != pairs[i + 1] for i in range(0, len(pairs) - 1, 2)):
+                return False
+        self.fresh[relative] = record
+        return True
 
-    def record(self, relative: str, fingerprint: str, data: bytes) -> None:
-        self.fresh[relative] = [fingerprint, hashlib.sha256(data).hexdigest()]
+    def record(self, relative: str, fingerprint: str, data: bytes, shown: str = "") -> None:
+        self.fresh[relative] = [fingerprint, hashlib.sha256(data).hexdigest(), shown]
 
     def save(self) -> None:
         if self.path is not None and self.fresh != self.records:

@@ -25,16 +25,12 @@ import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-from dateline.cache import _read_json, _write_json, cache_dir
+from dateline.cache import _read_json, _write_json, cache_dir, shown_identity
+from dateline.model import Article, bodies_shown, note_shown
 
-FORMAT = 1
+FORMAT = 2
 
-NewCards = dict[str, list[str]]  # key → [article digest, html]
-
-
-def article_digest(article: object) -> str:
-    """A digest of everything an article holds (a different repr: a different card)."""
-    return hashlib.sha256(repr(article).encode("utf-8", "backslashreplace")).hexdigest()
+NewCards = dict[str, list[str]]  # key → [article identity, html, digest of the body it showed]
 
 
 def card_key(lang: str, path: str, heading: object) -> str:
@@ -73,23 +69,28 @@ class CardCache:
                 self._loaded = {
                     k: v
                     for k, v in cards.items()
-                    if isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v)
+                    if isinstance(v, list) and len(v) == 3 and all(isinstance(x, str) for x in v)
                 }
         return self._loaded
 
     def card(self, lang: str, article: object, heading: object, render: Callable[[], str]) -> str:
-        """The card's HTML: from the last build when nothing it shows changed, else rendered."""
-        path = getattr(article, "path", None)
-        if self.path is None or not isinstance(path, str):
+        """The card's HTML: from the last build when nothing it shows changed, else rendered.
+
+        Its article's body counts only if the card showed it (`bodies_shown`); a card
+        reused from the last build tells the page being rendered that it shows it."""
+        if self.path is None or not isinstance(article, Article):
             return render()
-        key = card_key(lang, path, heading)
-        digest = article_digest(article)
+        key = card_key(lang, article.path, heading)
+        identity = shown_identity(article)
+        body = article.body.digest
         found = self._cards.get(key)
-        if found is not None and found[0] == digest:
+        if found is not None and found[0] == identity and found[2] in ("", body):
+            note_shown([found[2]] if found[2] else [])
             return found[1]
-        html = render()
-        if _storable(html):
-            self._cards[key] = self._fresh[key] = [digest, html]
+        with bodies_shown() as seen:
+            html = render()
+        if _storable(html) and seen <= {body}:  # a card showing other bodies is not kept
+            self._cards[key] = self._fresh[key] = [identity, html, body if seen else ""]
             self._changed = True
         return html
 

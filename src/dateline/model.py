@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Protocol
@@ -20,6 +22,36 @@ from dateline.errors import SourceLocation
 
 class BodyUnavailable(Exception):
     """A cached body's text cannot be read (its cache file was removed or damaged)."""
+
+
+_shown: ContextVar[set[str] | None] = ContextVar("dateline_bodies_shown", default=None)
+
+
+@contextmanager
+def bodies_shown() -> Iterator[set[str]]:
+    """Collect the digests of the bodies whose text is read inside the block.
+
+    A page is rendered inside one: its record then names exactly the bodies it shows,
+    so editing an article's body re-renders the pages that show that body and no
+    listing that merely names the article. Blocks nest (a card inside a page): what an
+    inner block collects is added to the outer one when it ends.
+    """
+    outer = _shown.get()
+    seen: set[str] = set()
+    token = _shown.set(seen)
+    try:
+        yield seen
+    finally:
+        _shown.reset(token)
+        if outer is not None:
+            outer |= seen
+
+
+def note_shown(digests: Iterable[str]) -> None:
+    """Count bodies as read by the page being rendered (a card reused from the cache)."""
+    seen = _shown.get()
+    if seen is not None:
+        seen.update(digests)
 
 
 class BodyStore(Protocol):
@@ -48,6 +80,8 @@ class Body:
 
     @property
     def text(self) -> str:
+        if (seen := _shown.get()) is not None:
+            seen.add(self.digest)
         text = self.stored_text
         if text is None:
             if self.store is None:
@@ -84,7 +118,7 @@ class Article:
     """One bulletin, parsed and validated, as every later stage sees it."""
 
     source: SourceLocation
-    digest: str
+    digest: str  # of the entry's source text: the cache's business, never shown on a page
     slug: str
     path: str  # site path of its page, e.g. "/news/2018/07/06/slug/"
     title: str

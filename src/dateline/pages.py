@@ -19,7 +19,7 @@ from dateline.cache import Fingerprints, PageRecords, code_version, digest_files
 from dateline.cards import CardCache, NewCards
 from dateline.config import SiteConfig
 from dateline.errors import BuildError, Diagnostic
-from dateline.model import Archive, Artifact
+from dateline.model import Archive, Artifact, bodies_shown
 from dateline.parallel import MIN_UNITS_PER_JOB, Workers
 from dateline.render import RenderError, render_artifact, template_dirs
 from dateline.urls import output_path
@@ -71,17 +71,19 @@ def _setup(
     _worker.update(artifacts=artifacts, default=default_lang, envs=make_envs(), cards=cards)
 
 
-def _render(index: int) -> tuple[bytes, NewCards] | Diagnostic:
+def _render(index: int) -> tuple[bytes, NewCards, list[str]] | Diagnostic:
     """Render one artifact by its index (the unit sent to a worker: an int pickles cheaply).
 
-    The cards rendered for it go back with the bytes, so the parent can keep them."""
+    The cards rendered for it and the digests of the bodies it showed go back with the
+    bytes, so the parent can keep them."""
     artifact = _worker["artifacts"][index]  # type: ignore[index]
     envs: Mapping[str, jinja2.Environment] = _worker["envs"]  # type: ignore[assignment]
     try:
-        data = render_artifact(envs[artifact.lang or _worker["default"]], artifact)  # type: ignore[index]
+        with bodies_shown() as shown:
+            data = render_artifact(envs[artifact.lang or _worker["default"]], artifact)  # type: ignore[index]
     except RenderError as exc:  # a Diagnostic pickles; the exception would lose it
         return exc.diagnostic
-    return data, _worker["cards"].take_new()  # type: ignore[attr-defined]
+    return data, _worker["cards"].take_new(), sorted(shown)  # type: ignore[attr-defined]
 
 
 def rendered_files(
@@ -105,19 +107,19 @@ def rendered_files(
     for index, artifact in enumerate(artifacts):
         fingerprint = fingerprints.of(artifact)
         prints.append(fingerprint)
-        if not records.unchanged(paths[index], fingerprint, previous):
+        if not records.unchanged(paths[index], fingerprint, previous, fingerprints.bodies):
             todo.append(index)
     pending = set(todo)
     errors: list[Diagnostic] = []
     position = 0
 
-    def upto(last: int, done: dict[int, bytes]) -> Iterator[tuple[str, FileData]]:
+    def upto(last: int, done: dict[int, tuple[bytes, list[str]]]) -> Iterator[tuple[str, FileData]]:
         nonlocal position
         while position <= last:
             relative = paths[position]
             if position in pending:
-                data = done.pop(position)
-                records.record(relative, prints[position], data)
+                data, shown = done.pop(position)
+                records.record(relative, prints[position], data, fingerprints.body_deps(shown))
                 yield relative, data
             else:
                 yield relative, UNCHANGED
@@ -131,10 +133,10 @@ def rendered_files(
         for start in range(0, len(todo), BATCH):
             batch = todo[start : start + BATCH]
             results = workers.map(_render, batch)
-            done: dict[int, bytes] = {}
+            done: dict[int, tuple[bytes, list[str]]] = {}
             for index, result in zip(batch, results, strict=True):
                 if not isinstance(result, Diagnostic):
-                    done[index] = result[0]
+                    done[index] = (result[0], result[2])
                     cards.merge(result[1])
                 elif result not in errors:
                     errors.append(result)

@@ -20,7 +20,16 @@ from dateline.content.dates import format_date, month_name
 from dateline.errors import Diagnostic, error
 from dateline.i18n import LanguageLink, alternates_by_language, language_links
 from dateline.metadata import install as install_metadata
-from dateline.model import Archive, Article, Artifact, BodyUnavailable, TaxonomyKind, Term
+from dateline.model import (
+    Archive,
+    Article,
+    Artifact,
+    BodyUnavailable,
+    TaxonomyKind,
+    Term,
+    bodies_shown,
+    note_shown,
+)
 from dateline.theme import theme_templates
 from dateline.urls import base_path
 
@@ -113,22 +122,27 @@ def make_environment(
     def term_for(kind: str, key: str) -> Term:
         return terms[(kind, key)]
 
-    shown: dict[tuple[Article, str], Markup] = {}
+    shown: dict[tuple[Article, str], tuple[Markup, tuple[str, ...]]] = {}
     kept = cards or CardCache(None, "")
 
     def card_html(article: Article, heading: str = "h2") -> Markup:
         """The article's listing card (partials/card.html), rendered once and then reused:
-        each article is shown on about six listing pages, and cards were most of their cost."""
+        each article is shown on about six listing pages, and cards were most of their cost.
+        A reused card still counts the bodies it showed for the page (`bodies_shown`)."""
         key = (article, repr(heading))  # repr: Markup("<b>") and "<b>" render differently
         found = shown.get(key)
-        if found is None:
+        if found is not None:
+            note_shown(found[1])
+            return found[0]
 
-            def render() -> str:
-                template = env.get_template("partials/card.html")
-                return template.render(article=article, heading=heading)
+        def render() -> str:
+            template = env.get_template("partials/card.html")
+            return template.render(article=article, heading=heading)
 
-            found = shown[key] = Markup(kept.card(archive.lang, article, heading, render))
-        return found
+        with bodies_shown() as seen:
+            html = Markup(kept.card(archive.lang, article, heading, render))
+        shown[key] = (html, tuple(seen))
+        return html
 
     env.filters.update(
         url=url,
