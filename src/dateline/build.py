@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from functools import partial
 from pathlib import Path
 
 import jinja2
@@ -185,37 +184,22 @@ def build_site(
         stamp = stamp or Stamp.for_build(root, out_dir, drafts, overrides, search=search)
         if (last := stamp.fresh_report(now, started)) is not None:
             return last
-    attempt = partial(_build, root, now=now, out_dir=out_dir, drafts=drafts, force=force,
-                      overrides=overrides, use_cache=use_cache, jobs=jobs, search=search,
-                      stamp=stamp, started=started)  # fmt: skip
+
+    def attempt() -> BuildReport:
+        with _archive_heap() as planned:
+            plan = plan_build(
+                root, now=now, drafts=drafts, overrides=overrides, use_cache=use_cache, jobs=jobs
+            )
+            planned()
+            return _render_and_write(root, plan, out_dir=out_dir, force=force,
+                                     use_cache=use_cache, jobs=jobs, search=search, stamp=stamp,
+                                     started=started)  # fmt: skip
+
     try:
         return attempt()
     except BodyUnavailable:  # a cache file vanished under the build; nothing was swapped in
         clear_content_cache(root)
         return attempt()
-
-
-def _build(
-    root: Path,
-    *,
-    now: dt.datetime,
-    out_dir: Path | None,
-    drafts: bool,
-    force: bool,
-    overrides: Mapping[str, object] | None,
-    use_cache: bool,
-    jobs: int | None,
-    search: bool,
-    stamp: Stamp | None,
-    started: float,
-) -> BuildReport:
-    with _archive_heap() as planned:
-        plan = plan_build(
-            root, now=now, drafts=drafts, overrides=overrides, use_cache=use_cache, jobs=jobs
-        )
-        planned()
-        return _render_and_write(root, plan, out_dir=out_dir, force=force, use_cache=use_cache,
-                                 jobs=jobs, search=search, stamp=stamp, started=started)  # fmt: skip
 
 
 @contextmanager
@@ -280,12 +264,13 @@ def _render_and_write(
     records = PageRecords(root if use_cache else None, out)
     articles = [a for archive in plan.archives for a in archive.articles]
     site = site_fingerprint(plan.config, plan.archives, make_envs(), locale_dirs(plan.config))
-    cards = CardCache(root if use_cache else None, site, out)
+    fingerprints = Fingerprints(site, articles)
+    cards = CardCache(root if use_cache else None, site, out, fingerprints.identity)
 
     def files() -> Iterator[tuple[str, FileData]]:
         yield from rendered_files(
             plan.artifacts, default_lang=plan.config.language, make_envs=make_envs,
-            fingerprints=Fingerprints(site, articles), records=records,
+            fingerprints=fingerprints, records=records,
             previous=read_manifest(out) if use_cache else {}, jobs=jobs or default_jobs(),
             cards=cards,
         )  # fmt: skip
