@@ -266,12 +266,7 @@ class ContentCache:
         content.json last), so a killed build never leaves an entry without its body.
         """
         assert self.folder is not None
-        live = {
-            article["body"]
-            for shard in self._shards.values()
-            for value in shard.values()
-            for article in value["articles"]
-        }
+        live: set[str] | None = None  # bodies the entries still name: only when writing
         by_shard: dict[int, list[str]] = {}
         for digest in self._new_bodies:
             by_shard.setdefault(int(digest[:4], 16) % _BODY_SHARDS, []).append(digest)
@@ -282,6 +277,13 @@ class ContentCache:
                 continue
             for digest in missing:
                 texts[digest] = self._new_bodies[digest]
+            if live is None:
+                live = {
+                    article["body"]
+                    for shard in self._shards.values()
+                    for value in shard.values()
+                    for article in value["articles"]
+                }
             kept = {d: t for d, t in sorted(texts.items()) if d in live}
             self._bodies[number] = kept
             _write_json(
@@ -381,6 +383,10 @@ class Fingerprints:
             self._encode(article)
             self.bodies[article.path] = article.body.digest
             self._paths.setdefault(article.body.digest, []).append(article.path)
+
+    def identity(self, article: Article) -> str:
+        """`shown_identity(article)`, computed once per build."""
+        return self._encode(article)
 
     def body_deps(self, shown: Iterable[str]) -> str:
         """The bodies a page showed, as "path\0digest" pairs (every article with that body)."""

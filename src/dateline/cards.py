@@ -45,7 +45,14 @@ class CardCache:
     shared between the pages of one process, as before.
     """
 
-    def __init__(self, root: Path | None, site: str, out_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        root: Path | None,
+        site: str,
+        out_dir: Path | None = None,
+        identity: Callable[[Article], str] = shown_identity,
+    ) -> None:
+        self.identity = identity  # the build's memoised one (Fingerprints.identity) is cheaper
         self.path: Path | None = None
         if root is not None:
             name = hashlib.sha256(str(out_dir).encode()).hexdigest()[:16]
@@ -81,7 +88,7 @@ class CardCache:
         if self.path is None or not isinstance(article, Article):
             return render()
         key = card_key(lang, article.path, heading)
-        identity = shown_identity(article)
+        identity = self.identity(article)
         body = article.body.digest
         found = self._cards.get(key)
         if found is not None and found[0] == identity and found[2] in ("", body):

@@ -20,7 +20,7 @@ from dateline.cards import CardCache, NewCards
 from dateline.config import SiteConfig
 from dateline.errors import BuildError, Diagnostic
 from dateline.model import Archive, Artifact, bodies_shown
-from dateline.parallel import MIN_UNITS_PER_JOB, Workers
+from dateline.parallel import Workers
 from dateline.render import RenderError, render_artifact, template_dirs
 from dateline.urls import output_path
 from dateline.write import UNCHANGED, FileData
@@ -125,11 +125,11 @@ def rendered_files(
                 yield relative, UNCHANGED
             position += 1
 
-    if len(todo) >= 2 * MIN_UNITS_PER_JOB:
-        cards.preload()  # read once before workers fork, not once in each of them
     # one set of workers for every batch: each sets up its templates and cards once
     with Workers(jobs=jobs, total=len(todo), setup=_setup,
                  setup_args=(artifacts, default_lang, make_envs, cards)) as workers:  # fmt: skip
+        if workers.jobs > 1:
+            cards.preload()  # read once before the workers fork, not once in each of them
         for start in range(0, len(todo), BATCH):
             batch = todo[start : start + BATCH]
             results = workers.map(_render, batch)
