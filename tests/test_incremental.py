@@ -239,6 +239,22 @@ def test_a_rebuild_reads_only_the_bodies_of_the_pages_it_renders(make_site: Make
     assert tree(root / "dist") == clean_build(root, root.parent / "clean")
 
 
+def second_body(body: str) -> str:
+    return article_md("Border post", "2025-03-02", body, country="GT", summary="S.")
+
+
+def two_bulletins(make_site: MakeSite, extra: dict[str, str] | None = None) -> Path:
+    """A built two-article site; `second_body` rewrites the newer one."""
+    root = make_site({
+        "dateline.toml": CONFIG,
+        "content/a.md": article_md("Health fair", "2025-03-01", "First body.", country="SV", summary="S."),
+        "content/b.md": second_body("Second body."),
+        **(extra or {}),
+    })  # fmt: skip
+    build(root)
+    return root
+
+
 @pytest.mark.parametrize(
     ("template", "text"),
     [
@@ -252,19 +268,9 @@ def test_a_listing_that_shows_bodies_follows_a_body_edit(
     make_site: MakeSite, tmp_path: Path, template: str, text: str
 ) -> None:
     """Pages depend on the bodies they read while rendering, whichever template reads them."""
-    root = make_site({
-        "dateline.toml": CONFIG,
-        f"templates/{template}": text,
-        "content/a.md": article_md("Health fair", "2025-03-01", "First body.", country="SV", summary="S."),
-        "content/b.md": article_md("Border post", "2025-03-02", "Second body.", country="GT", summary="S."),
-    })  # fmt: skip
-    build(root)
+    root = two_bulletins(make_site, {f"templates/{template}": text})
     assert "Second body." in (root / "dist" / "index.html").read_text(encoding="utf-8")
-    (root / "content/b.md").write_text(
-        article_md(
-            "Border post", "2025-03-02", "Second body, corrected.", country="GT", summary="S."
-        )
-    )
+    (root / "content/b.md").write_text(second_body("Second body, corrected."))
     report = build(root)
     assert "index.html" in report.written
     assert "Second body, corrected." in (root / "dist" / "index.html").read_text(encoding="utf-8")
@@ -275,12 +281,7 @@ def test_a_body_edit_renders_no_listing_of_the_default_theme(
     make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The theme's listings show no body: a body edit renders the article's page and feeds only."""
-    root = make_site({
-        "dateline.toml": CONFIG,
-        "content/a.md": article_md("Health fair", "2025-03-01", "First body.", country="SV", summary="S."),
-        "content/b.md": article_md("Border post", "2025-03-02", "Second body.", country="GT", summary="S."),
-    })  # fmt: skip
-    build(root)
+    root = two_bulletins(make_site)
     rendered: list[str] = []
     original = pages.render_artifact
 
@@ -289,11 +290,7 @@ def test_a_body_edit_renders_no_listing_of_the_default_theme(
         return original(env, artifact)  # type: ignore[arg-type]
 
     monkeypatch.setattr(pages, "render_artifact", spy)
-    (root / "content/b.md").write_text(
-        article_md(
-            "Border post", "2025-03-02", "Second body, corrected.", country="GT", summary="S."
-        )
-    )
+    (root / "content/b.md").write_text(second_body("Second body, corrected."))
     build(root)
     assert "article" in rendered
     assert "feed" in rendered
