@@ -36,7 +36,7 @@ import dateline
 from dateline.errors import diagnostic_from_json, diagnostic_to_json
 from dateline.report import BuildReport
 from dateline.theme import theme_static, theme_templates
-from dateline.write import MANIFEST, output_intact, read_manifest
+from dateline.write import MANIFEST, output_intact, read_manifest, stale_folders
 
 FORMAT = 1
 CACHE_DIR = ".dateline-cache"  # as cache.CACHE_DIR (not imported: it pulls in Jinja)
@@ -79,6 +79,8 @@ class Stamp:
             if _manifest_stat(out) != data["manifest"] or not output_intact(
                 out, read_manifest(out)
             ):
+                return None
+            if stale_folders(out):  # a killed build's leftovers: a real build removes them
                 return None
             newest = report["newest"]
             return BuildReport(

@@ -28,6 +28,7 @@ import re
 import shutil
 import signal
 import stat
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -426,21 +427,43 @@ def output_lock(out_dir: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the flock
 
 
+def stale_folders(out_dir: Path) -> list[Path]:
+    """Staging and trash folders of killed builds beside the output, sorted."""
+    pattern = re.compile(rf"\.{re.escape(out_dir.name)}\.(staging|old)-\d+")
+    if not out_dir.parent.is_dir():
+        return []
+    return sorted(p for p in out_dir.parent.iterdir() if pattern.fullmatch(p.name))
+
+
 def clean_stale(out_dir: Path) -> None:
     """Remove staging and trash folders left by killed builds (call with the lock held).
 
     If a build was killed between the two renames of the fallback swap, the output is
     missing and the trash folder holds the previous complete site: put it back.
     """
-    pattern = re.compile(rf"\.{re.escape(out_dir.name)}\.(staging|old)-\d+")
-    if not out_dir.parent.is_dir():
-        return
-    leftovers = sorted(p for p in out_dir.parent.iterdir() if pattern.fullmatch(p.name))
-    for path in leftovers:
+    for path in stale_folders(out_dir):
         if path.name.rsplit(".", 1)[-1].startswith("old-") and not out_dir.exists():
             path.rename(out_dir)
         else:
+            _remove_stale(path)
+
+
+def _remove_stale(path: Path, wait: float = 10.0) -> None:
+    """Remove a killed build's folder, waiting for a straggler still writing into it.
+
+    `kill -9` does not stop the search indexer a build started: for a moment it goes on
+    adding files to the dead build's staging folder, and rmtree meets a folder that is
+    not empty by the time it removes it. Retry until the indexer is done.
+    """
+    deadline = time.monotonic() + wait
+    while True:
+        try:
             remove_tree(path)
+            return
+        except OSError as exc:
+            if exc.errno != errno.ENOTEMPTY or time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def check_writable(out_dir: Path) -> None:
