@@ -347,3 +347,59 @@ def corrupt(data: bytes, how: str) -> bytes:
             return json.dumps({**value, "version": 999}).encode()
         return json.dumps({"version": 999, "data": value}).encode()
     return b""
+
+
+def test_a_killed_builds_straggling_indexer_does_not_fail_the_next_build(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After `kill -9`, the search indexer may still write into the dead build's staging
+    folder while the next build removes it; the next build waits for it instead of failing."""
+    root, _ = built_site(make_site)
+    stale = root / ".dist.staging-999999"
+    (stale / "pagefind" / "fragment").mkdir(parents=True)
+    failures = {"left": 2}
+    original = write.remove_tree
+
+    def busy_then_done(path: Path) -> None:
+        if path == stale and failures["left"]:
+            failures["left"] -= 1
+            raise OSError(errno.ENOTEMPTY, os.strerror(errno.ENOTEMPTY), "fragment")
+        original(path)
+
+    monkeypatch.setattr(write, "remove_tree", busy_then_done)
+    build(root)
+    assert failures["left"] == 0
+    assert not stale.exists()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the parent-death signal is Linux's")
+def test_the_search_indexer_dies_with_a_killed_build(tmp_path: Path) -> None:
+    """`kill -9` of a build also ends the indexer it started (which would otherwise go on
+    writing into the dead build's staging folder)."""
+    script = (
+        "import subprocess, sys, time\n"
+        "from dateline.search import _dies_with_us\n"
+        "child = subprocess.Popen(['sleep', '60'], preexec_fn=_dies_with_us())\n"
+        "print(child.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True
+    ) as parent:
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        parent.kill()
+        parent.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while running(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not running(child), "the indexer outlived the build that started it"
+
+
+def running(pid: int) -> bool:
+    """Whether the process exists and is not a zombie waiting to be reaped."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text(errors="replace").rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"

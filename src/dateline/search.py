@@ -14,12 +14,16 @@ the live output (a feed, the CSS, or nothing changed) the live index is hard-lin
 
 from __future__ import annotations
 
+import ctypes
 import gzip
 import hashlib
 import json
 import os
+import signal
 import stat
 import subprocess
+import sys
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -81,6 +85,33 @@ def get_executable() -> Path | None:
     return find()
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def _dies_with_us() -> Callable[[], None] | None:
+    """Have the kernel kill Pagefind if this build is killed (Linux, single-threaded).
+
+    After `kill -9` an orphaned Pagefind went on writing the dead build's staging folder,
+    recreating it after the next build had removed it. The function runs in the child
+    between fork and exec, which is only safe while this process has no other thread
+    (a `dateline build`; `serve` runs its builds beside server threads and goes without).
+    """
+    if sys.platform != "linux" or threading.active_count() > 1:
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def set_death_signal() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # we died before the line above took effect
+            os._exit(1)
+
+    return set_death_signal
+
+
 def run_pagefind(site: Path) -> None:
     """Index every HTML page of `site` into `site/pagefind/`; deterministic output."""
     executable = get_executable()
@@ -91,7 +122,8 @@ def run_pagefind(site: Path) -> None:
         )
     command = [str(executable), "--site", ".", "--output-subdir", INDEX_DIR, "--silent"]
     try:
-        done = subprocess.run(command, cwd=site, capture_output=True, text=True, check=False)
+        done = subprocess.run(command, cwd=site, capture_output=True, text=True, check=False,
+                              preexec_fn=_dies_with_us())  # fmt: skip
     except OSError as exc:
         raise SearchIndexError(
             f"cannot run Pagefind ({executable}): {exc.strerror or exc}; "
