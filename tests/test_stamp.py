@@ -1,7 +1,8 @@
 """The no-change short cut (stamp.py): an unchanged site answers at once, any change builds.
 
-A build is observed to take the short cut when the pipeline (plan_build) is not run;
-every change a user can make must run it and show up in the output.
+A build is observed to take the short cut when the pipeline does not run (its render
+and write stage, which both a planned and a restored build run: snapshot.py); every
+change a user can make must run it and show up in the output.
 """
 
 from __future__ import annotations
@@ -35,13 +36,13 @@ def age(root: Path) -> None:
 def plans(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the builds that ran the pipeline (the short cut does not)."""
     calls: list[int] = []
-    real = dateline.build.plan_build
+    real = dateline.build._render_and_write
 
     def counting(*args: object, **kwargs: object) -> object:
         calls.append(1)
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(dateline.build, "plan_build", counting)
+    monkeypatch.setattr(dateline.build, "_render_and_write", counting)
     return calls
 
 

@@ -17,18 +17,22 @@ from pathlib import Path
 import jinja2
 from babel.support import NullTranslations
 
+from dateline import snapshot
 from dateline.archive import build_archive, publishable
 from dateline.cache import (
     ContentCache,
     Fingerprints,
     PageRecords,
+    RecordedFingerprints,
+    cache_dir,
     clear_content_cache,
     jinja_cache,
+    shown_identity,
 )
 from dateline.cards import CardCache
 from dateline.config import SiteConfig, load_config
 from dateline.content.gazetteer import load_gazetteer
-from dateline.content.loader import load_site
+from dateline.content.loader import LoadResult, load_site
 from dateline.errors import BuildError, Diagnostic, sorted_diagnostics, warning
 from dateline.feeds import plan_feeds
 from dateline.i18n import (
@@ -75,6 +79,8 @@ class SitePlan:
     archives: tuple[Archive, ...] = ()  # one per language, the default language's first
     catalogues: Mapping[str, NullTranslations] = field(default_factory=dict)  # UI strings
     embargo: dt.datetime | None = None  # when the first held-back (future-dated) article is due
+    loaded: LoadResult | None = None  # every article and loading diagnostic (for snapshot.py)
+    sources: Mapping[str, str] = field(default_factory=dict)  # content file → digest (cache only)
 
 
 def plan_build(
@@ -134,7 +140,8 @@ def plan_build(
         if drafts
         else min((a.date for a in loaded.articles if not a.draft and a.date > now), default=None)
     )
-    return SitePlan(config, archives[0], artifacts, diagnostics, archives, catalogues, embargo)
+    return SitePlan(config, archives[0], artifacts, diagnostics, archives, catalogues, embargo,
+                    loaded, cache.digests() if use_cache else {})  # fmt: skip
 
 
 def language_archive(
@@ -185,21 +192,81 @@ def build_site(
         if (last := stamp.fresh_report(now, started)) is not None:
             return last
 
-    def attempt() -> BuildReport:
+    # A plan kept by the last full build (snapshot.py), when the cache and stamp are used.
+    kept = snapshot.snapshot_path(cache_dir(root), stamp.out_key) if use_cache and stamp else None
+
+    def attempt(reuse: bool) -> BuildReport:
         with _archive_heap() as planned:
-            plan = plan_build(
-                root, now=now, drafts=drafts, overrides=overrides, use_cache=use_cache, jobs=jobs
-            )
+            plan = _restored_plan(root, kept, stamp, now) if reuse else None
+            replay, keep = plan is not None, None
+            if plan is None:
+                if kept is not None:  # records are about to change: the old plan is stale
+                    snapshot.drop(kept)
+                plan = plan_build(
+                    root,
+                    now=now,
+                    drafts=drafts,
+                    overrides=overrides,
+                    use_cache=use_cache,
+                    jobs=jobs,
+                )
+                keep = _snapshot_saver(kept, stamp, plan)
             planned()
             return _render_and_write(root, plan, out_dir=out_dir, force=force,
                                      use_cache=use_cache, jobs=jobs, search=search, stamp=stamp,
-                                     started=started)  # fmt: skip
+                                     started=started, replay=replay, keep=keep)  # fmt: skip
 
     try:
-        return attempt()
+        return attempt(reuse=True)
     except BodyUnavailable:  # a cache file vanished under the build; nothing was swapped in
         clear_content_cache(root)
-        return attempt()
+        return attempt(reuse=False)
+
+
+def _restored_plan(
+    root: Path, kept: Path | None, stamp: Stamp | None, now: dt.datetime
+) -> SitePlan | None:
+    """The last full build's plan when only bodies changed since (snapshot.py), else None."""
+    if kept is None or stamp is None:
+        return None
+    found = snapshot.restore(kept, frame=stamp.frame, now=now, root=root,
+                             cache=ContentCache.for_site, identity=shown_identity)  # fmt: skip
+    if found is None:
+        return None
+    restored, _ = found
+    catalogues, _notes = load_catalogues(restored.config, locale_dirs(restored.config))
+    return SitePlan(restored.config, restored.archives[0], restored.artifacts,
+                    restored.diagnostics, restored.archives, catalogues, restored.embargo)  # fmt: skip
+
+
+def _snapshot_saver(
+    kept: Path | None, stamp: Stamp | None, plan: SitePlan
+) -> Callable[[Fingerprints], None] | None:
+    """Keeps a successful full build's plan for the next build (snapshot.py)."""
+    if kept is None or stamp is None or plan.loaded is None or not plan.sources:
+        return None
+    if stamp.frame_racy:  # a template changed just now may change again unseen: keep nothing
+        return lambda _: None
+    loaded = plan.loaded
+
+    def save(fingerprints: Fingerprints) -> None:
+        files = snapshot.by_file(loaded.articles, loaded.diagnostics)
+        snapshot.save(
+            kept,
+            frame=stamp.frame,
+            sources_digests=plan.sources,
+            signatures={
+                relative: snapshot.signature(files.get(relative, ([], [])), fingerprints.identity)
+                for relative in plan.sources
+            },
+            config=plan.config,
+            archives=plan.archives,
+            artifacts=plan.artifacts,
+            diagnostics=plan.diagnostics,
+            embargo=plan.embargo,
+        )
+
+    return save
 
 
 @contextmanager
@@ -239,7 +306,11 @@ def _render_and_write(
     search: bool,
     stamp: Stamp | None,
     started: float,
+    replay: bool = False,
+    keep: Callable[[Fingerprints], None] | None = None,
 ) -> BuildReport:
+    """Stages 4–5. `replay`: the plan was restored (snapshot.py), so each page keeps its
+    recorded fingerprint; `keep` is called with the fingerprints once the build is done."""
     plan = replace(plan, artifacts=search_pages(plan.artifacts, enabled=search))
     out = (out_dir or root / plan.config.output_dir).absolute()
     check_out_dir(root, out)
@@ -264,7 +335,9 @@ def _render_and_write(
     records = PageRecords(root if use_cache else None, out)
     articles = [a for archive in plan.archives for a in archive.articles]
     site = site_fingerprint(plan.config, plan.archives, make_envs(), locale_dirs(plan.config))
-    fingerprints = Fingerprints(site, articles)
+    fingerprints = (
+        RecordedFingerprints(site, articles, records) if replay else Fingerprints(site, articles)
+    )
     cards = CardCache(root if use_cache else None, site, out, fingerprints.identity)
 
     def files() -> Iterator[tuple[str, FileData]]:
@@ -302,6 +375,8 @@ def _render_and_write(
     )
     if stamp is not None:
         stamp.save(built, plan.embargo)
+    if keep is not None and use_cache:
+        keep(fingerprints)
     return built
 
 

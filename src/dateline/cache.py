@@ -190,6 +190,21 @@ class ContentCache:
             return str(seen[2])
         return None
 
+    def remember_stat(self, relative: str, stat: os.stat_result, digest: str) -> None:
+        """Note a file's stat for content already known (a touched but unchanged file)."""
+        record = [stat.st_mtime_ns, stat.st_size, digest]
+        if self._stats.get(relative) != record:
+            self._stats[relative] = record
+            self._stats_dirty = True
+
+    def keep(self, relative: str, digest: str) -> None:
+        """Count the entry of this file content as used without reading it (snapshot.py)."""
+        self._used.add(_sha(f"{relative}\0{digest}"))
+
+    def digests(self) -> dict[str, str]:
+        """Every known file's content digest, by site-relative path."""
+        return {relative: str(record[2]) for relative, record in self._stats.items()}
+
     def get(self, relative: str, digest: str) -> Loaded | None:
         """The cached load of this file content, or None (a bad entry is a miss)."""
         if self.folder is None:
@@ -211,10 +226,7 @@ class ContentCache:
     def put(self, relative: str, stat: os.stat_result, digest: str, loaded: Loaded) -> None:
         if self.folder is None:
             return
-        record = [stat.st_mtime_ns, stat.st_size, digest]
-        if self._stats.get(relative) != record:
-            self._stats[relative] = record
-            self._stats_dirty = True
+        self.remember_stat(relative, stat, digest)
         entry = _sha(f"{relative}\0{digest}")
         self._used.add(entry)
         shard = self._shard(entry)
@@ -228,11 +240,12 @@ class ContentCache:
             if article.body.stored_text is not None:
                 self._new_bodies.setdefault(article.body.digest, article.body.stored_text)
 
-    def save(self, present: Iterable[str]) -> None:
+    def save(self, present: Iterable[str], *, prune: bool = True) -> None:
         """Write what changed; forget files that are gone and entries no file uses.
 
         Bodies first, then entries, then the file index: a killed build never leaves a
-        record pointing at something not yet written.
+        record pointing at something not yet written. `prune=False` (a build that read
+        only some shards: snapshot.py) adds without forgetting anything.
         """
         if self.folder is None:
             return
@@ -241,13 +254,13 @@ class ContentCache:
             self._stats = {k: v for k, v in self._stats.items() if k in keep}
             self._stats_dirty = True
         changed = set(self._dirty)
-        for number, shard in self._shards.items():
+        for number, shard in self._shards.items() if prune else ():
             stale = [entry for entry in shard if entry not in self._used]
             for entry in stale:
                 del shard[entry]
             if stale:
                 changed.add(number)
-        self._save_bodies()
+        self._save_bodies(prune=prune)
         for number in sorted(changed):
             _write_json(
                 self.folder / f"content-{number:02d}.json",
@@ -259,7 +272,7 @@ class ContentCache:
                 {"format": FORMAT, "key": self.key, "files": self._stats},
             )
 
-    def _save_bodies(self) -> None:
+    def _save_bodies(self, *, prune: bool = True) -> None:
         """Add this build's new bodies; drop, in the shards written anyway, unused ones.
 
         Body shards are written before the entries that refer to them are (`save` writes
@@ -277,14 +290,14 @@ class ContentCache:
                 continue
             for digest in missing:
                 texts[digest] = self._new_bodies[digest]
-            if live is None:
+            if live is None and prune:
                 live = {
                     article["body"]
                     for shard in self._shards.values()
                     for value in shard.values()
                     for article in value["articles"]
                 }
-            kept = {d: t for d, t in sorted(texts.items()) if d in live}
+            kept = {d: t for d, t in sorted(texts.items()) if live is None or d in live}
             self._bodies[number] = kept
             _write_json(
                 self.folder / f"bodies-{number:03d}.json", {"key": self.key, "bodies": kept}
@@ -396,7 +409,9 @@ class Fingerprints:
             for path in self._paths.get(digest, [""])  # not an article's: never matches
         )
 
-    def of(self, artifact: object) -> str:
+    def of(self, artifact: object, relative: str | None = None) -> str:
+        """The digest of what `artifact` shows (`relative`, its output file, is for
+        `RecordedFingerprints`)."""
         if type(artifact) is Artifact:  # the common case, without the generic walk's calls
             encode = self._encode_new
             text = (
@@ -448,6 +463,25 @@ class Fingerprints:
         # dates, enums and anything unknown: their repr, which at worst differs every
         # build (an object shown by address), so the page is rendered: never wrongly kept
         return f"{kind.__qualname__}:{value!r}"
+
+
+class RecordedFingerprints(Fingerprints):
+    """A restored plan's fingerprints (snapshot.py): each page's as its record has it.
+
+    The plan is the one those records were made from, bodies aside, and bodies are
+    followed by the records' own body lists; a page with no record is fingerprinted.
+    """
+
+    def __init__(self, site: str, articles: Iterable[Article], records: PageRecords) -> None:
+        super().__init__(site)
+        for article in articles:
+            self.bodies[article.path] = article.body.digest
+            self._paths.setdefault(article.body.digest, []).append(article.path)
+        self._recorded = records.records
+
+    def of(self, artifact: object, relative: str | None = None) -> str:
+        found = self._recorded.get(relative) if relative is not None else None
+        return found[0] if found else super().of(artifact)
 
 
 _SCALARS = frozenset({str, int, float, bool})

@@ -105,7 +105,7 @@ def rendered_files(
     prints: list[str] = []
     paths = [output_path(artifact.path) for artifact in artifacts]
     for index, artifact in enumerate(artifacts):
-        fingerprint = fingerprints.of(artifact)
+        fingerprint = fingerprints.of(artifact, paths[index])
         prints.append(fingerprint)
         if not records.unchanged(paths[index], fingerprint, previous, fingerprints.bodies):
             todo.append(index)

@@ -50,10 +50,17 @@ class Stamp:
     def __init__(self, root: Path, out_dir: Path | None, options: Mapping[str, object]) -> None:
         name = hashlib.sha256(str(out_dir.absolute() if out_dir else "").encode()).hexdigest()
         self.path = root / CACHE_DIR / f"stamp-{name[:16]}.json"
-        self.digest, newest = _inputs_digest(root, options)
+        self.digest, self.frame, newest, frame_newest = _inputs_digest(root, options)
         # "Racy" (as git calls it): a file changed this recently may change again within
         # the file system's timestamp granularity with the same size; never stamp that.
-        self.racy = newest > time.time_ns() - RACY_NS
+        recent = time.time_ns() - RACY_NS
+        self.racy = newest > recent
+        self.frame_racy = frame_newest > recent  # the same, for `frame`
+
+    @property
+    def out_key(self) -> str:
+        """The name part the build's other per-output cache files share with the stamp."""
+        return self.path.stem.removeprefix("stamp-")
 
     @classmethod
     def for_build(
@@ -121,8 +128,10 @@ class Stamp:
         temp.replace(self.path)
 
 
-def _inputs_digest(root: Path, options: Mapping[str, object]) -> tuple[str, int]:
-    """The digest of the options and every input's stat, and the newest mtime seen."""
+def _inputs_digest(root: Path, options: Mapping[str, object]) -> tuple[str, str, int, int]:
+    """The digest of the options and every input's stat; the same without the content
+    folder (the *frame*: snapshot.py follows content files itself); the newest mtime seen
+    in each."""
     digest = hashlib.sha256()
     head = [
         FORMAT,
@@ -135,7 +144,6 @@ def _inputs_digest(root: Path, options: Mapping[str, object]) -> tuple[str, int]
     seen: set[tuple[int, int]] = set()
     folders = [
         config,
-        root / _content_dir(config),
         root / "templates",
         root / "static",
         theme_templates(),
@@ -143,11 +151,14 @@ def _inputs_digest(root: Path, options: Mapping[str, object]) -> tuple[str, int]
         Path(dateline.__file__).parent,
         *(Path(p) for p in sys.path if p.endswith(("site-packages", "dist-packages"))),
     ]
-    newest = max(
+    frame_newest = max(
         _scan(digest, str(folder), seen, deep=not folder.name.endswith("-packages"))
         for folder in folders
     )
-    return digest.hexdigest(), newest
+    frame = digest.hexdigest()
+    content = hashlib.sha256(frame.encode())
+    newest = max(frame_newest, _scan(content, str(root / _content_dir(config)), seen))
+    return content.hexdigest(), frame, newest, frame_newest
 
 
 def _content_dir(config: Path) -> str:

@@ -1,0 +1,290 @@
+"""The planned site kept between builds: a rebuild that changed only bodies skips planning.
+
+Correcting a bulletin's text is the commonest rebuild, and it moves nothing: no listing,
+no related-articles ranking, no URL changes, only the pages that show that body. Yet
+loading, grouping, planning and fingerprinting the whole archive cost about 0.2 s per
+1,000 articles. So a full build with the cache keeps its plan in
+`.dateline-cache/plan-<output>.pickle`, with, for every content file, its digest and a
+*signature*: everything loading made of it except the bodies (`shown_identity` of each
+article, drafts included, and its diagnostics).
+
+A later build restores that plan when the only inputs that changed are content files
+whose signatures did not: the articles of those files come back with their new bodies,
+every page keeps the fingerprint recorded for it, and a page is rendered again exactly
+when a body it showed changed (`PageRecords`). This is Lektor's dependency database cut
+down to the one dependency that a body-only edit can touch.
+
+Anything else makes a full build, which deletes the snapshot first and writes a new one
+when it succeeds: a file added, removed or renamed, any other field or diagnostic of an
+article, a template, static file or the config (`Stamp.frame`), dateline itself, the
+build's options, a held-back article falling due. A snapshot that cannot be read is
+ignored. It is unpickled with a restricted unpickler that builds only dateline's records
+and a few standard types, so a tampered cache file cannot run code.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import datetime as dt
+import enum
+import hashlib
+import io
+import os
+import pickle
+import zoneinfo
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, fields, is_dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from dateline.cache import ContentCache, Loaded
+from dateline.config import SiteConfig
+from dateline.content import sources
+from dateline.content.loader import Loader, load_source
+from dateline.errors import Diagnostic
+from dateline.model import Archive, Article, Artifact, Body
+
+FORMAT = 1
+_ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
+
+
+@dataclass(frozen=True, slots=True)
+class Restored:
+    """A plan as a full build left it, with today's bodies in place."""
+
+    config: SiteConfig
+    archives: tuple[Archive, ...]
+    artifacts: tuple[Artifact, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    embargo: dt.datetime | None
+
+
+def snapshot_path(cache_folder: Path, out_key: str) -> Path:
+    return cache_folder / f"plan-{out_key}.pickle"
+
+
+def signature(loaded: Loaded, identity: Callable[[Article], str]) -> str:
+    """What loading made of one file, bodies (and the source digest) left out."""
+    articles, diagnostics = loaded
+    parts = [identity(a) for a in sorted(articles, key=lambda a: a.source.line or 0)]
+    parts.append("--")
+    parts += sorted(repr(d) for d in diagnostics)
+    return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def by_file(articles: Iterable[Article], diagnostics: Iterable[Diagnostic]) -> dict[str, Loaded]:
+    """Loading's results grouped back into one (articles, diagnostics) per file."""
+    grouped: dict[str, Loaded] = {}
+    for article in articles:
+        grouped.setdefault(article.source.path, ([], []))[0].append(article)
+    for diagnostic in diagnostics:
+        grouped.setdefault(diagnostic.location.path, ([], []))[1].append(diagnostic)
+    return grouped
+
+
+def drop(path: Path) -> None:
+    """Forget the snapshot: done before a full build touches the output or the records."""
+    path.unlink(missing_ok=True)
+
+
+def save(
+    path: Path,
+    *,
+    frame: str,
+    sources_digests: Mapping[str, str],
+    signatures: Mapping[str, str],
+    config: SiteConfig,
+    archives: tuple[Archive, ...],
+    artifacts: tuple[Artifact, ...],
+    diagnostics: tuple[Diagnostic, ...],
+    embargo: dt.datetime | None,
+) -> None:
+    """Write the snapshot atomically: a header a rebuild checks first, then the plan.
+
+    A plan that cannot be pickled (a site plugin's object in a page's data) is not kept:
+    the snapshot only ever saves time, so the build goes on without it.
+    """
+    files = {rel: (digest, signatures.get(rel, "")) for rel, digest in sources_digests.items()}
+    buffer = io.BytesIO()
+    head = {"format": FORMAT, "frame": frame, "embargo": embargo, "files": files}
+    try:
+        for part in (head, config, (archives, artifacts, diagnostics)):
+            pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+            pickler.dispatch_table = _DISPATCH
+            pickler.dump(part)
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+        drop(path)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp.write_bytes(buffer.getbuffer())
+    temp.replace(path)
+
+
+def restore(
+    path: Path,
+    *,
+    frame: str,
+    now: dt.datetime,
+    root: Path,
+    cache: Callable[[SiteConfig], ContentCache],
+    identity: Callable[[Article], str],
+) -> tuple[Restored, ContentCache] | None:
+    """The last full build's plan with today's bodies, or None when a full build is due.
+
+    `cache` opens the content cache for the restored config: changed files are loaded
+    through it (and added to it), and restored bodies read their text from it.
+    """
+    try:
+        with path.open("rb") as stream:
+            head = _Unpickler(stream, {}, None).load()
+            if not (
+                isinstance(head, dict)
+                and head.get("format") == FORMAT
+                and head.get("frame") == frame
+                and isinstance(head.get("files"), dict)
+            ):
+                return None
+            embargo = head["embargo"]
+            if embargo is not None and now >= embargo:
+                return None  # a held-back article is due: it joins listings
+            config = _Unpickler(stream, {}, None).load()
+            if not isinstance(config, SiteConfig) or config.root.resolve() != root.resolve():
+                return None
+            plan = stream.read()
+    except Exception:
+        return None
+    content = cache(config)
+    patches = _changed_articles(config, content, head["files"], identity)
+    if patches is None:
+        return None
+    content.save(head["files"], prune=False)  # the changed files' entries and bodies
+    try:
+        archives, artifacts, diagnostics = _Unpickler(io.BytesIO(plan), patches, content).load()
+    except Exception:
+        return None
+    return Restored(config, archives, artifacts, diagnostics, embargo), content
+
+
+def _changed_articles(
+    config: SiteConfig,
+    content: ContentCache,
+    known: Mapping[str, tuple[str, str]],
+    identity: Callable[[Article], str],
+) -> dict[tuple[str, int | None], Article] | None:
+    """The articles of files changed since the snapshot, by source location; None when a
+    file came or went, or changed anything but bodies."""
+    relatives, problems = sources.discover(config.root, config.content_dir)
+    if problems or len(relatives) != len(known):
+        return None
+    base = f"{config.root}{os.sep}"
+    changed: list[tuple[str, str, sources.SourceFile | None]] = []
+    for relative in relatives:
+        recorded = known.get(relative)
+        if recorded is None:
+            return None
+        try:
+            stat = os.stat(base + relative)  # noqa: PTH116 - a str per file, as load_site
+        except OSError:
+            return None
+        digest = content.known_digest(relative, stat)
+        source = None
+        if digest is None:
+            read = sources.read_source(config.root / relative, config.root)
+            if isinstance(read, Diagnostic):
+                return None
+            source, digest = read, read.digest
+            content.remember_stat(relative, stat, digest)
+        if digest != recorded[0]:
+            changed.append((relative, digest, source))
+        else:
+            content.keep(relative, digest)
+    patches: dict[tuple[str, int | None], Article] = {}
+    loader: Loader | None = None
+    for relative, digest, source in changed:
+        loaded = content.get(relative, digest)
+        if loaded is None:
+            source = source or sources.read_source(config.root / relative, config.root)  # type: ignore[assignment]
+            if isinstance(source, Diagnostic) or source is None:
+                return None
+            loader = loader or Loader.for_site(config)
+            loaded = load_source(source, loader)
+            content.put(relative, os.stat(base + relative), digest, loaded)  # noqa: PTH116
+        if signature(loaded, identity) != known[relative][1]:
+            return None
+        for article in loaded[0]:
+            patches[(article.source.path, article.source.line)] = article
+    return patches
+
+
+# --- pickling ------------------------------------------------------------------------------
+
+
+def _proxy(items: dict[Any, Any]) -> MappingProxyType[Any, Any]:
+    return MappingProxyType(items)
+
+
+def _zone(key: str) -> zoneinfo.ZoneInfo:  # its own reduction names getattr: not allowed
+    return zoneinfo.ZoneInfo(key)
+
+
+def _body(digest: str) -> Body:  # replaced while unpickling (`_Unpickler.find_class`)
+    return Body(digest)
+
+
+def _article(values: tuple[Any, ...]) -> Article:  # replaced while unpickling, as `_body`
+    return Article(**dict(zip(_ARTICLE_FIELDS, values, strict=True)))
+
+
+_DISPATCH = copyreg.dispatch_table.copy()
+_DISPATCH[MappingProxyType] = lambda proxy: (_proxy, (dict(proxy),))
+_DISPATCH[zoneinfo.ZoneInfo] = lambda zone: (_zone, (zone.key,))
+_DISPATCH[Body] = lambda body: (_body, (body.digest,))  # the text stays in the content cache
+_DISPATCH[Article] = lambda article: (
+    _article,
+    (tuple(getattr(article, name) for name in _ARTICLE_FIELDS),),
+)
+
+# What a snapshot may construct: dateline's records and the plain types inside them.
+_ALLOWED = {
+    "builtins": frozenset({"frozenset", "set", "tuple", "list", "dict", "int", "str", "bool"}),
+    "datetime": frozenset({"datetime", "date", "timezone", "timedelta"}),
+    "pathlib": frozenset({"PosixPath", "WindowsPath", "Path", "PurePosixPath", "PureWindowsPath"}),
+    "markupsafe": frozenset({"Markup"}),
+}
+
+
+class _Unpickler(pickle.Unpickler):
+    """Builds only allowed types; articles of changed files come back as loaded today."""
+
+    def __init__(
+        self,
+        stream: io.BytesIO | io.BufferedReader,
+        patches: Mapping[tuple[str, int | None], Article],
+        content: ContentCache | None,
+    ) -> None:
+        super().__init__(stream)
+        self._patches = patches
+        self._content = content
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module == __name__ and name in ("_body", "_article", "_proxy", "_zone"):
+            return {"_body": self._body, "_article": self._article, "_proxy": _proxy,
+                    "_zone": _zone}[name]  # fmt: skip
+        if module.startswith("dateline.") or name in _ALLOWED.get(module, ()):
+            found = super().find_class(module, name)
+            if (
+                module in _ALLOWED
+                or is_dataclass(found)
+                or (isinstance(found, type) and issubclass(found, enum.Enum))
+            ):
+                return found
+        raise pickle.UnpicklingError(f"a plan snapshot may not contain {module}.{name}")
+
+    def _body(self, digest: str) -> Body:
+        return Body(digest, store=self._content)
+
+    def _article(self, values: tuple[Any, ...]) -> Article:
+        article = Article(**dict(zip(_ARTICLE_FIELDS, values, strict=True)))
+        return self._patches.get((article.source.path, article.source.line), article)

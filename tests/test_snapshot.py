@@ -1,0 +1,250 @@
+"""The plan snapshot (snapshot.py): a body-only edit reuses the last plan, anything else plans.
+
+A build is observed to reuse the plan when `plan_build` does not run. Every scenario
+also compares the whole output with a `--no-cache` build into a fresh folder, so a
+reused plan that shows one stale byte fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import pickle
+import re
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import dateline.build
+from dateline.cache import CACHE_DIR
+from tests.conftest import NOW, MakeSite, article_md, build, page
+from tests.test_incremental import tree
+
+
+def age(root: Path) -> None:
+    """Date every file a minute back: a build keeps no snapshot while the templates or
+    config were written within the file system's timestamp granularity (stamp.py)."""
+    past = time.time() - 60
+    for path in [root, *root.rglob("*")]:
+        os.utime(path, (past, past))
+
+
+@pytest.fixture
+def plans(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the cached builds that planned the site (a reused plan is not planned)."""
+    calls: list[int] = []
+    real = dateline.build.plan_build
+
+    def counting(*args: object, **kwargs: object) -> object:
+        if kwargs.get("use_cache"):  # not the reference builds of `same_as_clean`
+            calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(dateline.build, "plan_build", counting)
+    return calls
+
+
+LONG_BODY = "Lead paragraph about the fair.\n\nSecond paragraph, {}.\n"
+
+
+@pytest.fixture
+def site(make_site: MakeSite) -> Path:
+    root = make_site(
+        {
+            "dateline.toml": 'base_url = "https://example.org/"\nper_page = 1\n',
+            "content/a.md": article_md(
+                "Health fair", "2025-03-01", LONG_BODY.format("first"), country="SV"
+            ),
+            "content/b.md": article_md(
+                "Border post opens", "2025-03-02", LONG_BODY.format("as before"), country="GT"
+            ),
+            "content/c.md": article_md(
+                "Draft notes", "2025-03-03", "Not yet.\n\nMore.\n", country="SV", draft="true"
+            ),
+            "content/2018.txt": (
+                "July 6, 2018\nStorm season plan\nSan Salvador – The plan was presented.\n\n"
+                "July 7, 2018\nTraining for officers\nGuatemala – Officers were trained.\n"
+            ),
+        }
+    )
+    age(root)
+    build(root)
+    return root
+
+
+def same_as_clean(root: Path) -> None:
+    clean = root.parent / "clean"
+    shutil.rmtree(clean, ignore_errors=True)
+    build(root, out_dir=clean, use_cache=False)
+    assert tree(root / "dist") == tree(clean)
+
+
+def rewrite(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_a_body_edit_reuses_the_plan_and_renders_only_its_pages(
+    site: Path, plans: list[int]
+) -> None:
+    rewrite(site / "content/a.md", "Second paragraph, first.", "Second paragraph, corrected.")
+    report = build(site)
+    assert plans == []
+    assert "corrected" in page(site / "dist", "/news/2025/03/01/health-fair/").get_text()
+    assert "index.html" not in report.written  # listings name the article, never its body
+    assert any(path.startswith("news/2025/03/01/health-fair/") for path in report.written)
+    same_as_clean(site)
+
+
+def test_body_edits_in_turn_keep_every_earlier_edit(site: Path, plans: list[int]) -> None:
+    rewrite(site / "content/a.md", "Second paragraph, first.", "Second paragraph, edit one.")
+    build(site)
+    rewrite(site / "content/b.md", "Second paragraph, as before.", "Second paragraph, edit two.")
+    build(site)  # a.md differs from the snapshot too: it must come back edited
+    rewrite(site / "content/b.md", "edit two", "edit three")
+    build(site)
+    assert plans == []
+    assert "edit one" in page(site / "dist", "/news/2025/03/01/health-fair/").get_text()
+    assert "edit three" in page(site / "dist", "/news/2025/03/02/border-post-opens/").get_text()
+    same_as_clean(site)
+
+
+def _lead(root: Path) -> None:  # the lead is the summary and the description
+    rewrite(root / "content/a.md", "Lead paragraph about the fair.", "A new lead.")
+
+
+def _title(root: Path) -> None:
+    rewrite(root / "content/a.md", 'title: "Health fair"', 'title: "Health fair opens"')
+
+
+def _date(root: Path) -> None:
+    rewrite(root / "content/a.md", "date: 2025-03-01", "date: 2025-03-04")
+
+
+def _country(root: Path) -> None:
+    rewrite(root / "content/a.md", "country: SV", "country: HN")
+
+
+def _add(root: Path) -> None:
+    (root / "content/d.md").write_text(article_md("Floods", "2025-03-05", country="MX"), "utf-8")
+
+
+def _delete(root: Path) -> None:
+    (root / "content/b.md").unlink()
+
+
+def _rename(root: Path) -> None:
+    (root / "content/b.md").rename(root / "content/b2.md")
+
+
+def _publish_draft(root: Path) -> None:
+    rewrite(root / "content/c.md", "draft: true", "draft: false")
+
+
+def _digest_entry(root: Path) -> None:  # an entry's lead in a digest file
+    rewrite(root / "content/2018.txt", "Officers were trained.", "Officers were trained twice.")
+
+
+def _template(root: Path) -> None:
+    (root / "templates").mkdir()
+    (root / "templates/article.html").write_text(
+        '{% extends "base.html" %}{% block main %}<p>Own page</p>{{ article.body_html }}'
+        "{% endblock %}",
+        "utf-8",
+    )
+
+
+def _config(root: Path) -> None:
+    rewrite(root / "dateline.toml", "per_page = 1", "per_page = 2")
+
+
+def _bad_snapshot(root: Path) -> None:
+    _body(root)
+    for path in (root / CACHE_DIR).glob("plan-*.pickle"):
+        path.write_bytes(path.read_bytes()[:1000])
+
+
+def _body(root: Path) -> None:
+    path = root / "content/a.md"
+    text, count = re.subn(r"Second paragraph, [^.]*\.", f"Second paragraph, {time.time_ns()}.",
+                          path.read_text(encoding="utf-8"))  # fmt: skip
+    assert count == 1
+    path.write_text(text, encoding="utf-8")
+
+
+PLANNED: dict[str, Callable[[Path], None]] = {
+    "lead": _lead, "title": _title, "date": _date, "country": _country, "add": _add,
+    "delete": _delete, "rename": _rename, "publish draft": _publish_draft,
+    "digest entry": _digest_entry, "template": _template, "config": _config,
+    "damaged snapshot": _bad_snapshot,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("change", sorted(PLANNED))
+def test_any_other_change_plans_the_site(site: Path, plans: list[int], change: str) -> None:
+    PLANNED[change](site)
+    build(site)
+    assert plans == [1]
+    same_as_clean(site)
+    if change in ("template", "config"):  # written just now: no plan is kept until they age
+        age(site)
+        build(site)
+    planned = len(plans)
+    _body(site)  # and the next body edit reuses the new plan
+    build(site)
+    assert len(plans) == planned
+    same_as_clean(site)
+
+
+def test_a_draft_body_edit_reuses_the_plan_and_writes_nothing(site: Path, plans: list[int]) -> None:
+    rewrite(site / "content/c.md", "More.", "More to come.")
+    report = build(site)
+    assert plans == []
+    assert report.written == ()
+
+
+def test_a_held_back_article_falling_due_plans_the_site(make_site: MakeSite) -> None:
+    due = NOW + dt.timedelta(hours=2)
+    root = make_site(
+        {
+            "content/a.md": article_md("Health fair", "2025-03-01", "One.\n\nTwo.\n"),
+            "content/b.md": article_md("Tomorrow", due.strftime("%Y-%m-%dT%H:%M:%SZ")),
+        }
+    )
+    age(root)
+    build(root)
+    rewrite(root / "content/a.md", "Two.", "Two, edited.")
+    later = NOW + dt.timedelta(hours=3)
+    dateline.build.build_site(root, now=later)
+    assert "Tomorrow" in page(root / "dist", "/").get_text()
+
+
+def test_a_snapshot_cannot_run_code(site: Path, plans: list[int], tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+
+    class Payload:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (os.system, (f"touch {marker}",))
+
+    for path in (site / CACHE_DIR).glob("plan-*.pickle"):
+        path.write_bytes(pickle.dumps(Payload()))
+    _body(site)
+    build(site)
+    assert not marker.exists()
+    assert plans == [1]
+    same_as_clean(site)
+
+
+def test_no_cache_and_racy_builds_keep_no_snapshot(make_site: MakeSite) -> None:
+    root = make_site({"content/a.md": article_md("Health fair", "2025-03-01")})
+    build(root, use_cache=False)
+    assert not list((root / CACHE_DIR).glob("plan-*"))
+    build(root)  # the config was written just now: it could change again unseen
+    assert not list((root / CACHE_DIR).glob("plan-*"))
+    age(root)
+    build(root)
+    assert len(list((root / CACHE_DIR).glob("plan-*.pickle"))) == 1
