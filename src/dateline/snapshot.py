@@ -32,8 +32,10 @@ import io
 import os
 import pickle
 import zoneinfo
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, is_dataclass
+from itertools import repeat
 from operator import attrgetter
 from pathlib import Path
 from types import MappingProxyType
@@ -44,6 +46,8 @@ from dateline.config import SiteConfig
 from dateline.content import sources
 from dateline.content.loader import Loader, load_source
 from dateline.errors import Diagnostic, SourceLocation
+from dateline.feeds import Feed, FeedEntry
+from dateline.i18n import LanguageLink
 from dateline.model import (
     Archive,
     Article,
@@ -55,6 +59,7 @@ from dateline.model import (
     TermGroup,
     YearGroup,
 )
+from dateline.sitemap import SitemapRef, SitemapUrl
 
 FORMAT = 1
 
@@ -250,9 +255,11 @@ def _record(kind: type, values: tuple[Any, ...]) -> Any:  # replaced while unpic
 def _make(kind: type, values: tuple[Any, ...]) -> Any:
     """A frozen dataclass from its field values, as its own `__setstate__` would, minus the
     `dataclasses.fields()` call per object that made that the slowest part of pickling."""
+    names = _FIELDS[kind]
+    if len(values) != len(names):
+        raise pickle.UnpicklingError(f"{kind.__name__} with {len(values)} fields, not {len(names)}")
     record: Any = object.__new__(kind)
-    for name, value in zip(_FIELDS[kind], values, strict=True):
-        object.__setattr__(record, name, value)
+    _consume(map(object.__setattr__, repeat(record, len(names)), names, values))  # a C loop
     return record
 
 
@@ -262,8 +269,10 @@ def _reducer(kind: type) -> Callable[[Any], tuple[Any, ...]]:
 
 
 # The records a plan is made of (a type not listed pickles the ordinary, slower way).
-_RECORDS: tuple[type, ...] = (Article, Artifact, Archive, Diagnostic, MonthGroup, Pager,
+_RECORDS: tuple[type, ...] = (Article, Artifact, Archive, Diagnostic, Feed, FeedEntry,
+                              LanguageLink, MonthGroup, Pager, SitemapRef, SitemapUrl,
                               SourceLocation, Term, TermGroup, YearGroup)  # fmt: skip
+_consume = deque[object](maxlen=0).extend
 _FIELDS: dict[type, tuple[str, ...]] = {
     kind: tuple(f.name for f in fields(kind)) for kind in _RECORDS
 }
