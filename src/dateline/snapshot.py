@@ -167,16 +167,22 @@ def restore(
             config = _Unpickler(stream, {}, None).load()
             if not isinstance(config, SiteConfig) or config.root.resolve() != root.resolve():
                 return None
-            plan = stream.read()
+            start = stream.tell()
     except Exception:
         return None
+    known: dict[str, tuple[str, str]] = head["files"]
+    relatives, problems = sources.discover(config.root, config.content_dir)
+    if problems or len(relatives) != len(known) or not all(r in known for r in relatives):
+        return None  # a file came, went or was renamed: checked before opening the cache
     content = cache(config)
-    patches = _changed_articles(config, content, head["files"], identity)
+    patches = _changed_articles(config, content, relatives, known, identity)
     if patches is None:
         return None
-    content.save(head["files"], prune=False)  # the changed files' entries and bodies
+    content.save(known, prune=False)  # the changed files' entries and bodies
     try:
-        archives, artifacts, diagnostics = _Unpickler(io.BytesIO(plan), patches, content).load()
+        with path.open("rb") as stream:
+            stream.seek(start)
+            archives, artifacts, diagnostics = _Unpickler(stream, patches, content).load()
     except Exception:
         return None
     return Restored(config, archives, artifacts, diagnostics, embargo), content
@@ -185,20 +191,16 @@ def restore(
 def _changed_articles(
     config: SiteConfig,
     content: ContentCache,
+    relatives: list[str],
     known: Mapping[str, tuple[str, str]],
     identity: Callable[[Article], str],
 ) -> dict[tuple[str, int | None], Article] | None:
     """The articles of files changed since the snapshot, by source location; None when a
-    file came or went, or changed anything but bodies."""
-    relatives, problems = sources.discover(config.root, config.content_dir)
-    if problems or len(relatives) != len(known):
-        return None
+    file changed anything but bodies (or cannot be read)."""
     base = f"{config.root}{os.sep}"
     changed: list[tuple[str, str, sources.SourceFile | None]] = []
     for relative in relatives:
-        recorded = known.get(relative)
-        if recorded is None:
-            return None
+        recorded = known[relative]
         try:
             stat = os.stat(base + relative)  # noqa: PTH116 - a str per file, as load_site
         except OSError:
