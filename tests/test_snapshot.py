@@ -248,3 +248,29 @@ def test_no_cache_and_racy_builds_keep_no_snapshot(make_site: MakeSite) -> None:
     age(root)
     build(root)
     assert len(list((root / CACHE_DIR).glob("plan-*.pickle"))) == 1
+
+
+def test_a_body_edit_in_a_second_language_reuses_the_plan(
+    make_site: MakeSite, plans: list[int]
+) -> None:
+    root = make_site(
+        {
+            "dateline.toml": 'base_url = "https://example.org/"\nlanguages = ["en", "es"]\n',
+            "content/fair.md": article_md(
+                "Health fair", "2025-03-01", "San Salvador – A fair.\n\nMore news.\n",
+                translation_key="fair",
+            ),
+            "content/es/fair.md": article_md(
+                "Feria de salud", "2025-03-01", "San Salvador – Una feria.\n\nMás noticias.\n",
+                lang="es", translation_key="fair",
+            ),
+        }
+    )  # fmt: skip
+    age(root)
+    build(root)
+    rewrite(root / "content/es/fair.md", "Más noticias.", "Noticias corregidas.")
+    build(root)
+    assert plans == [1]  # the first build only
+    spanish = (root / "dist/es").rglob("index.html")
+    assert any("Noticias corregidas" in p.read_text("utf-8") for p in spanish)
+    same_as_clean(root)
