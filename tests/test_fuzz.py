@@ -18,6 +18,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dateline import urls
 from dateline.config import SiteConfig
 from dateline.content import datelines, dates, digest, frontmatter, loader, sources
 from dateline.content.gazetteer import load_gazetteer
@@ -165,6 +166,24 @@ def test_accepted_site_paths_stay_inside_the_output(tail: str) -> None:
     base = Path("/srv/out")
     target = safe_join(base, relative) if relative else base
     assert posixpath.normpath(str(target)).startswith("/srv/out")
+
+
+@fuzz
+@given(st.lists(st.one_of(WORDS, st.text(max_size=6), st.sampled_from([".", "..", ".x", ""])),
+                max_size=6).map("/".join))  # fmt: skip
+def test_the_plain_path_shortcut_accepts_only_clean_paths(tail: str) -> None:
+    """check_site_path's fast path never accepts what its full rules refuse."""
+    for path in ("/" + tail, "/" + tail + "/"):
+        try:
+            expected: str | None = urls._check_site_path(path)
+        except UnsafePathError:
+            expected = None
+        if urls._PLAIN_PATH.fullmatch(path):
+            assert expected == path
+        try:
+            assert check_site_path(path) == expected
+        except UnsafePathError:
+            assert expected is None
 
 
 @fuzz
