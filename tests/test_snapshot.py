@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import dateline.build
-from dateline.cache import CACHE_DIR
+from dateline.cache import CACHE_DIR, ContentCache
 from tests.conftest import NOW, MakeSite, article_md, build, page
 from tests.test_incremental import tree
 
@@ -274,3 +274,25 @@ def test_a_body_edit_in_a_second_language_reuses_the_plan(
     spanish = (root / "dist/es").rglob("index.html")
     assert any("Noticias corregidas" in p.read_text("utf-8") for p in spanish)
     same_as_clean(root)
+
+
+def test_a_full_build_reads_only_changed_files_from_the_content_cache(
+    site: Path, plans: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other files' articles come from the last plan, not the cache's JSON."""
+    looked_up: list[str] = []
+    real = ContentCache.get
+
+    def counting(self: ContentCache, relative: str, digest: str) -> object:
+        looked_up.append(relative)
+        return real(self, relative, digest)
+
+    monkeypatch.setattr(ContentCache, "get", counting)
+    _title(site)
+    build(site)
+    assert plans == [1]
+    assert set(looked_up) == {"content/a.md"}  # (once more when checking for a body edit)
+    assert (
+        "Health fair opens" in page(site / "dist", "/news/2025/03/01/health-fair-opens/").get_text()
+    )
+    same_as_clean(site)

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import jinja2
@@ -22,6 +23,7 @@ from dateline.archive import build_archive, publishable
 from dateline.cache import (
     ContentCache,
     Fingerprints,
+    Loaded,
     PageRecords,
     RecordedFingerprints,
     cache_dir,
@@ -91,8 +93,11 @@ def plan_build(
     overrides: Mapping[str, object] | None = None,
     use_cache: bool = False,
     jobs: int | None = None,
+    earlier: Callable[[ContentCache], Mapping[str, tuple[str, Loaded]]] | None = None,
 ) -> SitePlan:
     """Stages 0–3. Raises ConfigError or BuildError (with every content error found).
+
+    `earlier` gives the last full build's loads (snapshot.py), read through the cache.
 
     Planning runs once per language (i18n.editions: the default language first, at the
     root). Each language has its own `Archive` (its articles only, names and slugs in
@@ -104,7 +109,8 @@ def plan_build(
     config = load_config(root, overrides)
     check_base_url(config)  # feeds, sitemaps and canonical links need an absolute URL
     cache = ContentCache.for_site(config, enabled=use_cache)
-    loaded = load_site(config, cache=cache, jobs=jobs or default_jobs())
+    loaded = load_site(config, cache=cache, jobs=jobs or default_jobs(),
+                       earlier=earlier(cache) if earlier and use_cache else None)  # fmt: skip
     if any(d.is_error for d in loaded.diagnostics):
         raise BuildError(loaded.diagnostics)
     articles = publishable(loaded.articles, now=now, drafts=drafts)
@@ -197,11 +203,14 @@ def build_site(
 
     def attempt(reuse: bool) -> BuildReport:
         with _archive_heap() as planned:
-            plan = _restored_plan(root, kept, stamp, now) if reuse else None
+            found = (
+                snapshot.open_kept(kept, frame=stamp.frame, root=root)
+                if reuse and kept is not None and stamp is not None
+                else None
+            )
+            plan = _restored_plan(found, now) if found is not None else None
             replay, keep = plan is not None, None
             if plan is None:
-                if kept is not None:  # records are about to change: the old plan is stale
-                    snapshot.drop(kept)
                 plan = plan_build(
                     root,
                     now=now,
@@ -209,7 +218,10 @@ def build_site(
                     overrides=overrides,
                     use_cache=use_cache,
                     jobs=jobs,
+                    earlier=partial(snapshot.earlier_loads, found) if found else None,
                 )
+                if kept is not None:  # records are about to change: the old plan is stale
+                    snapshot.drop(kept)
                 keep = _snapshot_saver(kept, stamp, plan)
             planned()
             return _render_and_write(root, plan, out_dir=out_dir, force=force,
@@ -223,17 +235,13 @@ def build_site(
         return attempt(reuse=False)
 
 
-def _restored_plan(
-    root: Path, kept: Path | None, stamp: Stamp | None, now: dt.datetime
-) -> SitePlan | None:
+def _restored_plan(found: snapshot.Kept, now: dt.datetime) -> SitePlan | None:
     """The last full build's plan when only bodies changed since (snapshot.py), else None."""
-    if kept is None or stamp is None:
+    restored = snapshot.restore(
+        found, now=now, cache=ContentCache.for_site(found.config), identity=shown_identity
+    )
+    if restored is None:
         return None
-    found = snapshot.restore(kept, frame=stamp.frame, now=now, root=root,
-                             cache=ContentCache.for_site, identity=shown_identity)  # fmt: skip
-    if found is None:
-        return None
-    restored, _ = found
     catalogues, _notes = load_catalogues(restored.config, locale_dirs(restored.config))
     return SitePlan(restored.config, restored.archives[0], restored.artifacts,
                     restored.diagnostics, restored.archives, catalogues, restored.embargo)  # fmt: skip
@@ -255,6 +263,7 @@ def _snapshot_saver(
             kept,
             frame=stamp.frame,
             sources_digests=plan.sources,
+            loads=files,
             signatures={
                 relative: snapshot.signature(files.get(relative, ([], [])), fingerprints.identity)
                 for relative in plan.sources

@@ -304,15 +304,6 @@ class ContentCache:
             )
 
 
-def load_cached(
-    cache_: ContentCache, relative: str, path: str | Path
-) -> tuple[os.stat_result, Loaded | None]:
-    """Stat the file and, if its content is known, return its cached load without reading it."""
-    stat = os.stat(path)  # noqa: PTH116 - a str: no Path per file on every build
-    digest = cache_.known_digest(relative, stat)
-    return stat, cache_.get(relative, digest) if digest else None
-
-
 # --- JSON forms of the loader's records --------------------------------------------------
 
 

@@ -109,6 +109,7 @@ def save(
     frame: str,
     sources_digests: Mapping[str, str],
     signatures: Mapping[str, str],
+    loads: Mapping[str, Loaded],
     config: SiteConfig,
     archives: tuple[Archive, ...],
     artifacts: tuple[Artifact, ...],
@@ -124,10 +125,15 @@ def save(
     buffer = io.BytesIO()
     head = {"format": FORMAT, "frame": frame, "embargo": embargo, "files": files}
     try:
-        for part in (head, config, (archives, artifacts, diagnostics)):
+        for part in (head, config):
             pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
             pickler.dispatch_table = _DISPATCH
             pickler.dump(part)
+        # one pickler for the loads and the plan: the plan refers to the loaded articles
+        pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler.dispatch_table = _DISPATCH
+        pickler.dump(dict(loads))
+        pickler.dump((archives, artifacts, diagnostics))
     except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
         drop(path)
         return
@@ -137,20 +143,19 @@ def save(
     temp.replace(path)
 
 
-def restore(
-    path: Path,
-    *,
-    frame: str,
-    now: dt.datetime,
-    root: Path,
-    cache: Callable[[SiteConfig], ContentCache],
-    identity: Callable[[Article], str],
-) -> tuple[Restored, ContentCache] | None:
-    """The last full build's plan with today's bodies, or None when a full build is due.
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """A snapshot whose header matched this build: its config, and where the rest starts."""
 
-    `cache` opens the content cache for the restored config: changed files are loaded
-    through it (and added to it), and restored bodies read their text from it.
-    """
+    path: Path
+    config: SiteConfig
+    files: Mapping[str, tuple[str, str]]  # content file → (digest, signature)
+    embargo: dt.datetime | None
+    start: int
+
+
+def open_kept(path: Path, *, frame: str, root: Path) -> Kept | None:
+    """The snapshot if it was made with these inputs (`Stamp.frame`) for this site, else None."""
     try:
         with path.open("rb") as stream:
             head = _Unpickler(stream, {}, None).load()
@@ -161,31 +166,66 @@ def restore(
                 and isinstance(head.get("files"), dict)
             ):
                 return None
-            embargo = head["embargo"]
-            if embargo is not None and now >= embargo:
-                return None  # a held-back article is due: it joins listings
             config = _Unpickler(stream, {}, None).load()
             if not isinstance(config, SiteConfig) or config.root.resolve() != root.resolve():
                 return None
-            start = stream.tell()
+            return Kept(path, config, head["files"], head["embargo"], stream.tell())
     except Exception:
         return None
-    known: dict[str, tuple[str, str]] = head["files"]
+
+
+def restore(
+    kept: Kept,
+    *,
+    now: dt.datetime,
+    cache: ContentCache,
+    identity: Callable[[Article], str],
+) -> Restored | None:
+    """The last full build's plan with today's bodies, or None when a full build is due.
+
+    Changed files are loaded through `cache` (and added to it); restored bodies read
+    their text from it.
+    """
+    if kept.embargo is not None and now >= kept.embargo:
+        return None  # a held-back article is due: it joins listings
+    config, known = kept.config, kept.files
     relatives, problems = sources.discover(config.root, config.content_dir)
     if problems or len(relatives) != len(known) or not all(r in known for r in relatives):
-        return None  # a file came, went or was renamed: checked before opening the cache
-    content = cache(config)
-    patches = _changed_articles(config, content, relatives, known, identity)
+        return None  # a file came, went or was renamed
+    patches = _changed_articles(config, cache, relatives, known, identity)
     if patches is None:
         return None
-    content.save(known, prune=False)  # the changed files' entries and bodies
+    cache.save(known, prune=False)  # the changed files' entries and bodies
     try:
-        with path.open("rb") as stream:
-            stream.seek(start)
-            archives, artifacts, diagnostics = _Unpickler(stream, patches, content).load()
+        with kept.path.open("rb") as stream:
+            stream.seek(kept.start)
+            unpickler = _Unpickler(stream, patches, cache)
+            unpickler.load()  # every file's loads: the articles the plan refers to
+            archives, artifacts, diagnostics = unpickler.load()
     except Exception:
         return None
-    return Restored(config, archives, artifacts, diagnostics, embargo), content
+    return Restored(config, archives, artifacts, diagnostics, kept.embargo)
+
+
+def earlier_loads(kept: Kept, cache: ContentCache) -> dict[str, tuple[str, Loaded]]:
+    """What loading made of each content file in the last full build, with its digest.
+
+    A full build takes the files that did not change from here rather than from the
+    content cache's JSON (three to four times as fast, and articles and plan share them).
+    """
+    try:
+        with kept.path.open("rb") as stream:
+            stream.seek(kept.start)
+            loads = _Unpickler(stream, {}, cache).load()
+    except Exception:
+        return {}
+    if not isinstance(loads, dict):
+        return {}
+    return {
+        relative: (recorded[0], loads[relative])
+        for relative, recorded in kept.files.items()
+        if relative in loads
+    }
 
 
 def _changed_articles(

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dateline.cache import ContentCache, Loaded, load_cached
+from dateline.cache import ContentCache, Loaded
 from dateline.config import SiteConfig, ThemeRule
 from dateline.content import datelines, dates, digest, frontmatter, sources
 from dateline.content.gazetteer import Gazetteer, load_gazetteer
@@ -84,26 +84,42 @@ class _Raw:
 
 
 def load_site(
-    config: SiteConfig, *, cache: ContentCache | None = None, jobs: int = 1
+    config: SiteConfig,
+    *,
+    cache: ContentCache | None = None,
+    jobs: int = 1,
+    earlier: Mapping[str, tuple[str, Loaded]] | None = None,
 ) -> LoadResult:
     """Load every content file of the site; collect all diagnostics, never stop at the first.
 
     Files the cache knows are not even read; the others are parsed (in `jobs` processes
-    when there are many) and added to it.
+    when there are many) and added to it. `earlier` (the last full build's loads, by
+    file: digest and result; snapshot.py) is used first where a file's digest matches.
     """
     relatives, problems = sources.discover(config.root, config.content_dir)
     cache = cache or ContentCache(None, "")
+    earlier = earlier or {}
     loaded: dict[str, Loaded] = {}
     misses: list[tuple[sources.SourceFile, os.stat_result]] = []
     base = f"{config.root}{os.sep}"
+
+    def known(relative: str, digest: str) -> Loaded | None:
+        found = earlier.get(relative)
+        if found is not None and found[0] == digest:
+            cache.keep(relative, digest)  # its cache entry stays, unread
+            return found[1]
+        return cache.get(relative, digest)
+
     for relative in relatives:
-        stat, hit = load_cached(cache, relative, base + relative)
+        stat = os.stat(base + relative)  # noqa: PTH116 - a str per file: no Path on every build
+        digest = cache.known_digest(relative, stat)
+        hit = known(relative, digest) if digest else None
         if hit is None:
             source = sources.read_source(config.root / relative, config.root)
             if isinstance(source, Diagnostic):
                 problems.append(source)
                 continue
-            hit = cache.get(source.path, source.digest)
+            hit = known(relative, source.digest)
             if hit is None:
                 misses.append((source, stat))
                 continue
@@ -120,7 +136,7 @@ def load_site(
             articles.extend(loaded[relative][0])
             problems.extend(loaded[relative][1])
     problems.extend(_collisions(articles))
-    cache.save(relatives)
+    cache.save(relatives, prune=not earlier)  # with `earlier`, most entries were never read
     return LoadResult(
         tuple(sorted(articles, key=lambda a: a.sort_key)), sorted_diagnostics(problems)
     )
