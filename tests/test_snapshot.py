@@ -8,6 +8,7 @@ reused plan that shows one stale byte fails.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import pickle
 import re
@@ -295,4 +296,29 @@ def test_a_full_build_reads_only_changed_files_from_the_content_cache(
     assert (
         "Health fair opens" in page(site / "dist", "/news/2025/03/01/health-fair-opens/").get_text()
     )
+    same_as_clean(site)
+
+
+def cached_entries(root: Path) -> int:
+    return sum(
+        len(json.loads(path.read_text("utf-8"))["entries"])
+        for path in (root / CACHE_DIR).glob("content-*.json")
+    )
+
+
+def test_unused_cache_entries_are_dropped_every_few_builds(
+    site: Path, plans: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dateline.build, "PRUNE_EVERY", 2)
+    files = len(list((site / "content").rglob("*.*")))
+    assert cached_entries(site) == files
+    for _ in range(2):
+        _body(site)
+        build(site)  # reuses the plan: the old version's entry stays
+    assert plans == []
+    assert cached_entries(site) == files + 2
+    _title(site)
+    build(site)  # plans, reading the whole cache: what no file uses is dropped
+    assert plans == [1]
+    assert cached_entries(site) == files
     same_as_clean(site)

@@ -21,6 +21,7 @@ from babel.support import NullTranslations
 from dateline import snapshot
 from dateline.archive import build_archive, publishable
 from dateline.cache import (
+    PRUNE_EVERY,
     ContentCache,
     Fingerprints,
     Loaded,
@@ -109,8 +110,10 @@ def plan_build(
     config = load_config(root, overrides)
     check_base_url(config)  # feeds, sitemaps and canonical links need an absolute URL
     cache = ContentCache.for_site(config, enabled=use_cache)
+    # the last plan's loads, unless it is time to read the whole cache and prune it
+    reuse = earlier is not None and use_cache and cache.unpruned < PRUNE_EVERY
     loaded = load_site(config, cache=cache, jobs=jobs or default_jobs(),
-                       earlier=earlier(cache) if earlier and use_cache else None)  # fmt: skip
+                       earlier=earlier(cache) if earlier and reuse else None)  # fmt: skip
     if any(d.is_error for d in loaded.diagnostics):
         raise BuildError(loaded.diagnostics)
     articles = publishable(loaded.articles, now=now, drafts=drafts)

@@ -53,6 +53,7 @@ CACHE_DIR = ".dateline-cache"
 FORMAT = 3
 _SHARDS = 32
 _BODY_SHARDS = 256  # small files: a rebuild reads the few that hold the pages it renders
+PRUNE_EVERY = 20  # builds that keep unused entries (`save(prune=False)`) before one drops them
 _RENDER_ONLY = frozenset(
     {"title", "description", "base_url", "organization", "per_page", "feed_limit", "related",
      "output_dir", "root"}
@@ -132,6 +133,7 @@ class ContentCache:
         self._dirty: set[int] = set()
         self._used: set[str] = set()
         self._stats_dirty = False
+        self.unpruned = 0  # builds since unused entries were last dropped (`save(prune=False)`)
         self._bodies: dict[int, dict[str, str]] = {}  # body shard → digest → text
         self._new_bodies: dict[str, str] = {}  # bodies of this build's fresh loads
         if folder is not None:
@@ -146,6 +148,8 @@ class ContentCache:
         head = _read_json(self.folder / "content.json")
         if not (isinstance(head, dict) and head.get("key") == self.key):
             return
+        unpruned = head.get("unpruned", 0)
+        self.unpruned = unpruned if isinstance(unpruned, int) else 0
         stats = head.get("files")
         if isinstance(stats, dict):
             self._stats = {
@@ -155,7 +159,9 @@ class ContentCache:
             }
 
     def _shard(self, entry: str) -> dict[str, Any]:
-        number = int(entry[:4], 16) % _SHARDS
+        return self._shard_number(int(entry[:4], 16) % _SHARDS)
+
+    def _shard_number(self, number: int) -> dict[str, Any]:
         if number not in self._shards:
             data = None
             if self.folder is not None:
@@ -249,11 +255,17 @@ class ContentCache:
         """
         if self.folder is None:
             return
+        unpruned = 0 if prune else self.unpruned + 1
+        if unpruned != self.unpruned:
+            self.unpruned, self._stats_dirty = unpruned, True
         keep = set(present)
         if set(self._stats) - keep:
             self._stats = {k: v for k, v in self._stats.items() if k in keep}
             self._stats_dirty = True
         changed = set(self._dirty)
+        if prune:  # every shard, also those no file of this build lives in
+            for number in range(_SHARDS):
+                self._shard_number(number)
         for number, shard in self._shards.items() if prune else ():
             stale = [entry for entry in shard if entry not in self._used]
             for entry in stale:
@@ -269,7 +281,12 @@ class ContentCache:
         if self._stats_dirty:
             _write_json(
                 self.folder / "content.json",
-                {"format": FORMAT, "key": self.key, "files": self._stats},
+                {
+                    "format": FORMAT,
+                    "key": self.key,
+                    "unpruned": self.unpruned,
+                    "files": self._stats,
+                },
             )
 
     def _save_bodies(self, *, prune: bool = True) -> None:
