@@ -322,3 +322,26 @@ def test_unused_cache_entries_are_dropped_every_few_builds(
     assert plans == [1]
     assert cached_entries(site) == files
     same_as_clean(site)
+
+
+def test_a_plan_that_cannot_be_kept_does_not_fail_the_build(
+    site: Path, plans: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = Path.replace
+
+    def full_disk(self: Path, target: str | Path) -> Path:
+        if Path(target).name.startswith("plan-"):
+            raise OSError(28, "No space left on device")
+        return real(self, target)
+
+    monkeypatch.setattr(Path, "replace", full_disk)
+    _title(site)
+    report = build(site)
+    assert report.written
+    assert not list((site / CACHE_DIR).glob("plan-*"))  # the old plan went before the build
+    assert not list((site / CACHE_DIR).glob(".plan-*"))  # and no half-written file is left
+    monkeypatch.setattr(Path, "replace", real)
+    _body(site)
+    build(site)
+    assert plans == [1, 1]  # no plan kept: the next body edit plans too
+    same_as_clean(site)

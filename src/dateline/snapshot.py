@@ -14,16 +14,18 @@ every page keeps the fingerprint recorded for it, and a page is rendered again e
 when a body it showed changed (`PageRecords`). This is Lektor's dependency database cut
 down to the one dependency that a body-only edit can touch.
 
-Anything else makes a full build, which deletes the snapshot first and writes a new one
-when it succeeds: a file added, removed or renamed, any other field or diagnostic of an
-article, a template, static file or the config (`Stamp.frame`), dateline itself, the
-build's options, a held-back article falling due. A snapshot that cannot be read is
-ignored. It is unpickled with a restricted unpickler that builds only dateline's records
+Anything else makes a full build: a file added, removed or renamed, any other field or
+diagnostic of an article, a template, static file or the config (`Stamp.frame`), dateline
+itself, the build's options, a held-back article falling due. It still takes every
+unchanged file's loads from the snapshot (`earlier_loads`), deletes the snapshot before it
+writes anything, and keeps a new one once it has succeeded. A snapshot that cannot be read
+is ignored. It is unpickled with a restricted unpickler that builds only dateline's records
 and a few standard types, so a tampered cache file cannot run code.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copyreg
 import datetime as dt
 import enum
@@ -118,8 +120,8 @@ def save(
 ) -> None:
     """Write the snapshot atomically: a header a rebuild checks first, then the plan.
 
-    A plan that cannot be pickled (a site plugin's object in a page's data) is not kept:
-    the snapshot only ever saves time, so the build goes on without it.
+    A plan that cannot be pickled (a site plugin's object in a page's data) or written (a
+    full disk) is not kept: the snapshot only ever saves time, so the build goes on without.
     """
     files = {rel: (digest, signatures.get(rel, "")) for rel, digest in sources_digests.items()}
     buffer = io.BytesIO()
@@ -137,10 +139,14 @@ def save(
     except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
         drop(path)
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temp.write_bytes(buffer.getbuffer())
-    temp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp.write_bytes(buffer.getbuffer())
+        temp.replace(path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temp.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True, slots=True)
