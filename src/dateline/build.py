@@ -193,7 +193,8 @@ def build_site(
     page rendered. `jobs` processes convert and render (default: one per CPU).
     `search=False` (--no-search) makes no search index (see search.py).
     With the cache, a build whose inputs did not change returns the last report (stamp.py;
-    the CLI passes the `stamp` it already checked).
+    the CLI passes the `stamp` it already checked), and one whose only changes are article
+    bodies restores the last full build's plan instead of planning (snapshot.py).
     """
     started = time.perf_counter()
     if use_cache:
