@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import textwrap
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -92,3 +93,32 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
         return code, out, err
 
     return run
+
+
+def age(root: Path) -> None:
+    """Date every file of the site a minute back. Files written just now are never stamped,
+    and no plan is kept while the templates or config are that new (stamp.py, snapshot.py):
+    they could change again within the file system's timestamp granularity."""
+    past = time.time() - 60
+    for path in [root, *root.rglob("*")]:
+        os.utime(path, (past, past))
+
+
+def count_calls(
+    monkeypatch: pytest.MonkeyPatch,
+    owner: object,
+    name: str,
+    counts: Callable[[dict[str, object]], bool] = lambda kwargs: True,
+) -> list[int]:
+    """Replace `owner.name` by a wrapper that appends to the returned list on each call
+    whose keyword arguments `counts` accepts."""
+    calls: list[int] = []
+    real = getattr(owner, name)
+
+    def counting(*args: object, **kwargs: object) -> object:
+        if counts(kwargs):
+            calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counting)
+    return calls

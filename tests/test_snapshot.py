@@ -21,31 +21,17 @@ import pytest
 
 import dateline.build
 from dateline.cache import CACHE_DIR, ContentCache
-from tests.conftest import NOW, MakeSite, article_md, build, page
+from tests.conftest import NOW, MakeSite, age, article_md, build, count_calls, page
 from tests.test_incremental import tree
-
-
-def age(root: Path) -> None:
-    """Date every file a minute back: a build keeps no snapshot while the templates or
-    config were written within the file system's timestamp granularity (stamp.py)."""
-    past = time.time() - 60
-    for path in [root, *root.rglob("*")]:
-        os.utime(path, (past, past))
 
 
 @pytest.fixture
 def plans(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts the cached builds that planned the site (a reused plan is not planned)."""
-    calls: list[int] = []
-    real = dateline.build.plan_build
-
-    def counting(*args: object, **kwargs: object) -> object:
-        if kwargs.get("use_cache"):  # not the reference builds of `same_as_clean`
-            calls.append(1)
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(dateline.build, "plan_build", counting)
-    return calls
+    """Counts the cached builds that planned the site (a reused plan is not planned; the
+    reference builds of `same_as_clean` do not count)."""
+    return count_calls(
+        monkeypatch, dateline.build, "plan_build", lambda kw: bool(kw.get("use_cache"))
+    )
 
 
 LONG_BODY = "Lead paragraph about the fair.\n\nSecond paragraph, {}.\n"

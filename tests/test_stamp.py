@@ -11,7 +11,6 @@ import datetime as dt
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,31 +18,15 @@ import pytest
 
 import dateline.build
 from dateline.report import BuildReport
-from tests.conftest import NOW, MakeSite, RunCli, article_md, build, page
+from tests.conftest import NOW, MakeSite, RunCli, age, article_md, build, count_calls, page
 
 HOUR = dt.timedelta(hours=1)
-
-
-def age(root: Path) -> None:
-    """Date every file of the site a minute back: files written just now are never stamped
-    (they could change again within the file system's timestamp granularity)."""
-    past = time.time() - 60
-    for path in [root, *root.rglob("*")]:
-        os.utime(path, (past, past))
 
 
 @pytest.fixture
 def plans(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the builds that ran the pipeline (the short cut does not)."""
-    calls: list[int] = []
-    real = dateline.build._render_and_write
-
-    def counting(*args: object, **kwargs: object) -> object:
-        calls.append(1)
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(dateline.build, "_render_and_write", counting)
-    return calls
+    return count_calls(monkeypatch, dateline.build, "_render_and_write")
 
 
 @pytest.fixture
