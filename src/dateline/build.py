@@ -209,7 +209,7 @@ def build_site(
         with _archive_heap() as planned:
             found = (
                 snapshot.open_kept(kept, frame=stamp.frame, root=root)
-                if reuse and kept is not None and stamp is not None
+                if reuse and kept is not None and stamp
                 else None
             )
             plan = _restored_plan(found, now) if found is not None else None
@@ -258,7 +258,7 @@ def _snapshot_saver(
     if kept is None or stamp is None or plan.loaded is None or not plan.sources:
         return None
     if stamp.frame_racy:  # a template changed just now may change again unseen: keep nothing
-        return lambda _: None
+        return None
     loaded = plan.loaded
 
     def save(fingerprints: Fingerprints) -> None:

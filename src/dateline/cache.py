@@ -263,10 +263,8 @@ class ContentCache:
             self._stats = {k: v for k, v in self._stats.items() if k in keep}
             self._stats_dirty = True
         changed = set(self._dirty)
-        if prune:  # every shard, also those no file of this build lives in
-            for number in range(_SHARDS):
-                self._shard_number(number)
-        for number, shard in self._shards.items() if prune else ():
+        for number in range(_SHARDS) if prune else ():  # also shards no file here lives in
+            shard = self._shard_number(number)
             stale = [entry for entry in shard if entry not in self._used]
             for entry in stale:
                 del shard[entry]
@@ -393,7 +391,7 @@ def article_from_json(data: Mapping[str, Any], store: ContentCache) -> Article:
 class Fingerprints:
     """Digests of what each artifact shows; one article's digest is computed once per build."""
 
-    def __init__(self, site: str, articles: Iterable[Article] = ()) -> None:
+    def __init__(self, site: str, articles: Iterable[Article] = (), *, encode: bool = True) -> None:
         self.site = site  # templates, config, code: everything every page depends on
         self._memo: dict[int, str] = {}
         self._keep: list[object] = []  # keeps memoised objects alive, so ids stay unique
@@ -401,7 +399,8 @@ class Fingerprints:
         self.bodies: dict[str, str] = {}  # article path → digest of its body, as now
         self._paths: dict[str, list[str]] = {}  # body digest → paths of the articles with it
         for article in articles:  # known up front, a listing's articles encode in one C loop
-            self._encode(article)
+            if encode:
+                self._encode(article)
             self.bodies[article.path] = article.body.digest
             self._paths.setdefault(article.body.digest, []).append(article.path)
 
@@ -481,10 +480,7 @@ class RecordedFingerprints(Fingerprints):
     """
 
     def __init__(self, site: str, articles: Iterable[Article], records: PageRecords) -> None:
-        super().__init__(site)
-        for article in articles:
-            self.bodies[article.path] = article.body.digest
-            self._paths.setdefault(article.body.digest, []).append(article.path)
+        super().__init__(site, articles, encode=False)  # articles are encoded when asked
         self._recorded = records.records
 
     def of(self, artifact: object, relative: str | None = None) -> str:

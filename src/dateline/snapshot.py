@@ -46,7 +46,7 @@ from typing import Any
 from dateline.cache import ContentCache, Loaded
 from dateline.config import SiteConfig
 from dateline.content import sources
-from dateline.content.loader import Loader, load_source
+from dateline.content.loader import Loader, current_digest, load_source
 from dateline.errors import Diagnostic, SourceLocation
 from dateline.feeds import Feed, FeedEntry
 from dateline.i18n import LanguageLink
@@ -243,37 +243,32 @@ def _changed_articles(
 ) -> dict[tuple[str, int | None], Article] | None:
     """The articles of files changed since the snapshot, by source location; None when a
     file changed anything but bodies (or cannot be read)."""
-    base = f"{config.root}{os.sep}"
-    changed: list[tuple[str, str, sources.SourceFile | None]] = []
+    changed: list[tuple[str, os.stat_result, str, sources.SourceFile | None]] = []
     for relative in relatives:
-        recorded = known[relative]
         try:
-            stat = os.stat(base + relative)  # noqa: PTH116 - a str per file, as load_site
+            found = current_digest(config, content, relative)
         except OSError:
             return None
-        digest = content.known_digest(relative, stat)
-        source = None
-        if digest is None:
-            read = sources.read_source(config.root / relative, config.root)
-            if isinstance(read, Diagnostic):
-                return None
-            source, digest = read, read.digest
+        if isinstance(found, Diagnostic):
+            return None
+        stat, digest, source = found
+        if source is not None:  # a touched file: its stat is news even if its bytes are not
             content.remember_stat(relative, stat, digest)
-        if digest != recorded[0]:
-            changed.append((relative, digest, source))
+        if digest != known[relative][0]:
+            changed.append((relative, stat, digest, source))
         else:
             content.keep(relative, digest)
     patches: dict[tuple[str, int | None], Article] = {}
     loader: Loader | None = None
-    for relative, digest, source in changed:
+    for relative, stat, digest, source in changed:
         loaded = content.get(relative, digest)
         if loaded is None:
-            source = source or sources.read_source(config.root / relative, config.root)  # type: ignore[assignment]
-            if isinstance(source, Diagnostic) or source is None:
+            read = source or sources.read_source(config.root / relative, config.root)
+            if isinstance(read, Diagnostic):
                 return None
             loader = loader or Loader.for_site(config)
-            loaded = load_source(source, loader)
-            content.put(relative, os.stat(base + relative), digest, loaded)  # noqa: PTH116
+            loaded = load_source(read, loader)
+            content.put(relative, stat, digest, loaded)
         if signature(loaded, identity) != known[relative][1]:
             return None
         for article in loaded[0]:

@@ -101,7 +101,6 @@ def load_site(
     earlier = earlier or {}
     loaded: dict[str, Loaded] = {}
     misses: list[tuple[sources.SourceFile, os.stat_result]] = []
-    base = f"{config.root}{os.sep}"
 
     def known(relative: str, digest: str) -> Loaded | None:
         found = earlier.get(relative)
@@ -111,19 +110,21 @@ def load_site(
         return cache.get(relative, digest)
 
     for relative in relatives:
-        stat = os.stat(base + relative)  # noqa: PTH116 - a str per file: no Path on every build
-        digest = cache.known_digest(relative, stat)
-        hit = known(relative, digest) if digest else None
+        found = current_digest(config, cache, relative)
+        if isinstance(found, Diagnostic):
+            problems.append(found)
+            continue
+        stat, digest, source = found
+        hit = known(relative, digest)
         if hit is None:
-            source = sources.read_source(config.root / relative, config.root)
-            if isinstance(source, Diagnostic):
-                problems.append(source)
-                continue
-            hit = known(relative, source.digest)
-            if hit is None:
-                misses.append((source, stat))
-                continue
-            cache.put(relative, stat, source.digest, hit)
+            read = source or sources.read_source(config.root / relative, config.root)
+            if isinstance(read, Diagnostic):
+                problems.append(read)
+            else:
+                misses.append((read, stat))
+            continue
+        if source is not None:  # read because its size or mtime changed: note the new ones
+            cache.put(relative, stat, digest, hit)
         loaded[relative] = hit
     results = run_all(_load_in_worker, [s for s, _ in misses], jobs=jobs, setup=_worker_setup,
                       setup_args=(config,))  # fmt: skip
@@ -140,6 +141,19 @@ def load_site(
     return LoadResult(
         tuple(sorted(articles, key=lambda a: a.sort_key)), sorted_diagnostics(problems)
     )
+
+
+def current_digest(
+    config: SiteConfig, cache: ContentCache, relative: str
+) -> tuple[os.stat_result, str, sources.SourceFile | None] | Diagnostic:
+    """A content file's stat and digest: the cache's when its size and mtime are unchanged
+    (the file is not read), else by reading it (and the source read is returned too)."""
+    stat = os.stat(f"{config.root}{os.sep}{relative}")  # noqa: PTH116 - a str: no Path per file
+    digest = cache.known_digest(relative, stat)
+    if digest is not None:
+        return stat, digest, None
+    source = sources.read_source(config.root / relative, config.root)
+    return source if isinstance(source, Diagnostic) else (stat, source.digest, source)
 
 
 _worker_loader: list[Loader] = []
