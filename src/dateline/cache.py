@@ -13,9 +13,11 @@ Two records, both JSON (readable, no code runs when they are loaded):
   rebuild reads only the bodies of the pages it renders again.
 - page records: for each output file, the fingerprint of what it showed (its
   artifact's data, the templates, the site-wide values) and the sha256 of the
-  bytes written. A page is skipped only when its fingerprint matches *and* the
-  output's manifest still lists those bytes for it.
+  bytes written, and the bodies it read. A page is skipped only when its fingerprint
+  and bodies match *and* the output's manifest still lists those bytes for it.
 
+The same folder holds the stamp (stamp.py), listing cards (cards.py) and the kept plan
+(snapshot.py: a pickle, read by an unpickler that builds only dateline's records).
 Anything unreadable, truncated or of another version is ignored and rebuilt;
 deleting the folder is always safe.
 """
