@@ -5,6 +5,7 @@ predecessor. Kill tests run real `dateline build` processes and signal them at r
 
 from __future__ import annotations
 
+import argparse
 import errno
 import hashlib
 import json
@@ -15,12 +16,13 @@ import signal
 import subprocess
 import sys
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from dateline import write
+from dateline import cli, write
 from dateline.cli import main
 from dateline.theme import theme_static, theme_templates
 from dateline.write import output_lock
@@ -403,3 +405,26 @@ def running(pid: int) -> bool:
     except (OSError, IndexError):
         return False
     return state != "Z"
+
+
+def test_ctrl_c_lost_in_a_callback_prints_no_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Ctrl-C that lands in a weakref callback (as during an import) cannot stop the
+    command; it finishes, without an "Exception ignored … Traceback" on stderr."""
+
+    class Thing:
+        pass
+
+    def interrupted_callback(_: object) -> None:
+        raise KeyboardInterrupt
+
+    def handler(args: argparse.Namespace) -> int:
+        thing = Thing()
+        ref = weakref.ref(thing, interrupted_callback)
+        del thing  # the callback runs here and its KeyboardInterrupt cannot propagate
+        return 0 if ref() is None else 1
+
+    monkeypatch.setattr(cli, "_build_args", lambda argv: argparse.Namespace(handler=handler))
+    assert cli.main([]) == 0
+    assert "Traceback" not in capsys.readouterr().err

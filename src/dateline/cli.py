@@ -34,6 +34,8 @@ from dateline.write import OutputError
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     previous = _catch_sigterm()
+    hook = sys.unraisablehook
+    sys.unraisablehook = _quiet_interrupts
     try:
         args = _build_args(argv)
         if args is None:
@@ -53,6 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("terminated", file=sys.stderr)
         return 143
     finally:
+        sys.unraisablehook = hook
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 
@@ -81,6 +84,15 @@ class Terminated(BaseException):
 
 def _raise_terminated(signum: int, frame: object) -> None:
     raise Terminated
+
+
+def _quiet_interrupts(unraisable: sys.UnraisableHookArgs) -> None:
+    """Ctrl-C or SIGTERM that strikes inside a callback Python cannot raise from (a weakref
+    callback during an import) is lost either way; say nothing rather than print
+    "Exception ignored … Traceback" to someone who only wanted the command to stop. The
+    command then ends as it would have (a build completes and swaps in a whole site)."""
+    if not isinstance(unraisable.exc_value, KeyboardInterrupt | Terminated):
+        sys.__unraisablehook__(unraisable)
 
 
 def _catch_sigterm() -> signal._HANDLER | None:
