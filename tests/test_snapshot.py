@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 import dateline.build
+import dateline.snapshot
 from dateline.cache import CACHE_DIR, ContentCache
 from tests.conftest import NOW, MakeSite, age, article_md, build, count_calls, page
 from tests.test_incremental import tree
@@ -282,6 +283,25 @@ def test_a_full_build_reads_only_changed_files_from_the_content_cache(
     assert (
         "Health fair opens" in page(site / "dist", "/news/2025/03/01/health-fair-opens/").get_text()
     )
+    same_as_clean(site)
+
+
+def test_a_full_build_takes_unchanged_files_signatures_from_the_last_plan(
+    site: Path, plans: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the changed file is signed again; the signatures taken still tell a body edit
+    of another file (plan reused) from a title edit of it (planned)."""
+    signed = count_calls(monkeypatch, dateline.snapshot, "signature")
+    _title(site)
+    build(site)
+    assert plans == [1]
+    assert len(signed) == 2  # a.md's: checked for a body-only edit, then kept; no other file
+    rewrite(site / "content/b.md", "Second paragraph, as before.", "Second paragraph, fixed.")
+    build(site)
+    assert plans == [1]
+    rewrite(site / "content/b.md", "Border post opens", "Border post reopens")
+    build(site)
+    assert plans == [1, 1]
     same_as_clean(site)
 
 

@@ -226,7 +226,7 @@ def build_site(
                 )
                 if kept is not None:  # records are about to change: the old plan is stale
                     snapshot.drop(kept)
-                keep = _snapshot_saver(kept, stamp, plan)
+                keep = _snapshot_saver(kept, stamp, plan, found.files if found else {})
             planned()
             return _render_and_write(root, plan, out_dir=out_dir, force=force,
                                      use_cache=use_cache, jobs=jobs, search=search, stamp=stamp,
@@ -252,9 +252,13 @@ def _restored_plan(found: snapshot.Kept, now: dt.datetime) -> SitePlan | None:
 
 
 def _snapshot_saver(
-    kept: Path | None, stamp: Stamp | None, plan: SitePlan
+    kept: Path | None, stamp: Stamp | None, plan: SitePlan, known: Mapping[str, tuple[str, str]]
 ) -> Callable[[Fingerprints], None] | None:
-    """Keeps a successful full build's plan for the next build (snapshot.py)."""
+    """Keeps a successful full build's plan for the next build (snapshot.py).
+
+    `known` is the last snapshot's (digest, signature) per file, made with the same frame:
+    a file with the same digest loads the same, so its signature is taken, not recomputed.
+    """
     if kept is None or stamp is None or plan.loaded is None or not plan.sources:
         return None
     if stamp.frame_racy:  # a template changed just now may change again unseen: keep nothing
@@ -269,8 +273,10 @@ def _snapshot_saver(
             sources_digests=plan.sources,
             loads=files,
             signatures={
-                relative: snapshot.signature(files.get(relative, ([], [])), fingerprints.identity)
-                for relative in plan.sources
+                relative: known[relative][1]
+                if relative in known and known[relative][0] == digest
+                else snapshot.signature(files.get(relative, ([], [])), fingerprints.identity)
+                for relative, digest in plan.sources.items()
             },
             config=plan.config,
             archives=plan.archives,
