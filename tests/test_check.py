@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+import dateline.build
+import dateline.check
 from dateline.check import check_site
 from dateline.errors import Diagnostic
-from tests.conftest import NOW, MakeSite, RunCli, article_md
+from tests.conftest import NOW, MakeSite, RunCli, article_md, count_calls
 
 CONFIG = 'base_url = "https://example.org/"\ntimezone = "UTC"\n[themes]\n"Health" = ["health"]\n'
 GOOD = {
@@ -46,6 +48,16 @@ def test_good_content_has_no_problem_and_nothing_is_written(make_site: MakeSite)
     assert report.articles == 3
     assert report.pages > 3
     assert snapshot(site) == before
+
+
+def test_check_loads_the_site_once(make_site: MakeSite, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its content warnings and the plan share one load: converting every body twice
+    doubled the time `check` takes on a big archive."""
+    by_check = count_calls(monkeypatch, dateline.check, "load_site")
+    by_plan = count_calls(monkeypatch, dateline.build, "load_site")
+    report = check_site(make_site(GOOD), now=NOW)
+    assert report.diagnostics == ()
+    assert len(by_check) + len(by_plan) == 1
 
 
 @pytest.mark.parametrize(

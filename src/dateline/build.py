@@ -95,10 +95,13 @@ def plan_build(
     use_cache: bool = False,
     jobs: int | None = None,
     earlier: Callable[[ContentCache], Mapping[str, tuple[str, Loaded]]] | None = None,
+    loaded: LoadResult | None = None,
 ) -> SitePlan:
     """Stages 0–3. Raises ConfigError or BuildError (with every content error found).
 
     `earlier` gives the last full build's loads (snapshot.py), read through the cache.
+    `loaded`: the site as the caller loaded it already (`check` needs the articles even
+    when planning fails), so it is not converted twice.
 
     Planning runs once per language (i18n.editions: the default language first, at the
     root). Each language has its own `Archive` (its articles only, names and slugs in
@@ -112,8 +115,9 @@ def plan_build(
     cache = ContentCache.for_site(config, enabled=use_cache)
     # the last plan's loads, unless it is time to read the whole cache and prune it
     reuse = earlier is not None and use_cache and cache.unpruned < PRUNE_EVERY
-    loaded = load_site(config, cache=cache, jobs=jobs or default_jobs(),
-                       earlier=earlier(cache) if earlier and reuse else None)  # fmt: skip
+    if loaded is None:
+        loaded = load_site(config, cache=cache, jobs=jobs or default_jobs(),
+                           earlier=earlier(cache) if earlier and reuse else None)  # fmt: skip
     if any(d.is_error for d in loaded.diagnostics):
         raise BuildError(loaded.diagnostics)
     articles = publishable(loaded.articles, now=now, drafts=drafts)

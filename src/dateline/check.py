@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 from dateline.build import SitePlan, plan_build, static_files
+from dateline.cli import add_site_folder
 from dateline.config import SiteConfig, load_config
 from dateline.content.gazetteer import Gazetteer, load_gazetteer
 from dateline.content.loader import SUMMARY_LIMIT, load_site
@@ -29,6 +30,7 @@ from dateline.content.markup import plain_text
 from dateline.errors import DatelineError, Diagnostic, Severity, sorted_diagnostics, warning
 from dateline.i18n import unpaired_translation_warnings
 from dateline.model import Article
+from dateline.parallel import default_jobs
 from dateline.render import RenderError, make_environment, render_artifact
 from dateline.urls import base_path, slugify
 
@@ -54,11 +56,11 @@ def check_site(
         config = load_config(root, overrides)
     except DatelineError as exc:
         return CheckReport(0, 0, sorted_diagnostics(exc.diagnostics))
-    loaded = load_site(config)
+    loaded = load_site(config, jobs=default_jobs())
     found = list(content_warnings(loaded.articles, config, now=now))
     found.extend(unpaired_translation_warnings(loaded.articles))
     try:
-        plan = plan_build(root, now=now, drafts=True, overrides=overrides)
+        plan = plan_build(root, now=now, drafts=True, overrides=overrides, loaded=loaded)
     except DatelineError as exc:
         return CheckReport(len(loaded.articles), 0, sorted_diagnostics([*exc.diagnostics, *found]))
     found.extend(plan.diagnostics)
@@ -272,9 +274,7 @@ def _escape(text: str, *, prop: bool = False) -> str:
 def add_check_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """`dateline check [--strict] [--format text|json|github]`."""
     parser = commands.add_parser("check", help="find every problem without writing anything")
-    parser.add_argument(
-        "--site", type=Path, default=Path(), help="the site folder (default: the current folder)"
-    )
+    add_site_folder(parser)
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format")
     parser.set_defaults(handler=run_check)

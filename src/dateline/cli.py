@@ -165,11 +165,16 @@ def _build_args(argv: Sequence[str] | None) -> argparse.Namespace | None:
     return None if extra else args
 
 
-def add_site_options(parser: argparse.ArgumentParser) -> None:
-    """Options every command that builds shares."""
+def add_site_folder(parser: argparse.ArgumentParser) -> None:
+    """`--site`: every command works on one site folder, the current one by default."""
     parser.add_argument(
         "--site", type=Path, default=Path(), help="the site folder (default: the current folder)"
     )
+
+
+def add_site_options(parser: argparse.ArgumentParser) -> None:
+    """Options every command that builds shares."""
+    add_site_folder(parser)
     parser.add_argument(
         "--base-url", help="override base_url, e.g. https://example.org/news-archive/"
     )

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import yaml
 
+from dateline.cli import add_site_folder
 from dateline.config import SiteConfig, load_config
 from dateline.content import dates, digest, sources
 from dateline.content.loader import Loader, load_site, load_source, parse_digest_entries
@@ -316,9 +317,7 @@ def add_import_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "import", help="turn bulletin digests (.txt) into one Markdown file per article"
     )
     parser.add_argument("digests", nargs="+", type=Path, metavar="DIGEST")
-    parser.add_argument(
-        "--site", type=Path, default=Path(), help="the site folder (default: the current folder)"
-    )
+    add_site_folder(parser)
     parser.add_argument(
         "--into", type=Path, help="folder to write into (default: the site's content/)"
     )

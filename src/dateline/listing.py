@@ -12,10 +12,10 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from dateline.archive import publishable
+from dateline.cli import add_site_folder
 from dateline.config import SiteConfig, load_config
 from dateline.content.loader import load_site
 from dateline.errors import DatelineError, Diagnostic
@@ -69,9 +69,7 @@ def format_rows(rows: Iterable[dict[str, Any]]) -> str:
 def add_list_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """`dateline list [--json] [--drafts]`."""
     parser = commands.add_parser("list", help="list the articles as the loader sees them")
-    parser.add_argument(
-        "--site", type=Path, default=Path(), help="the site folder (default: the current folder)"
-    )
+    add_site_folder(parser)
     parser.add_argument("--json", action="store_true", help="print a JSON array for scripts")
     parser.add_argument(
         "--drafts", action="store_true", help="include drafts and future-dated articles"

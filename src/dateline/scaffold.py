@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from dateline.cli import add_site_folder
 from dateline.config import SiteConfig, load_config
 from dateline.content import dates
 from dateline.content.gazetteer import load_gazetteer
@@ -138,9 +139,7 @@ def add_new_command(commands: argparse._SubParsersAction[argparse.ArgumentParser
     """`dateline new "Title" [--country CODE]... [--theme NAME]... [--date DATE] [--place PLACE]`."""
     parser = commands.add_parser("new", help="create a new bulletin file with front matter")
     parser.add_argument("title", help="the bulletin's title (in quotes)")
-    parser.add_argument(
-        "--site", type=Path, default=Path(), help="the site folder (default: the current folder)"
-    )
+    add_site_folder(parser)
     parser.add_argument(
         "--country", action="append", default=[], help="a country code or name (repeatable)"
     )
