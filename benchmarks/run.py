@@ -2,7 +2,7 @@
 """Time `dateline build` as whole processes on the synthetic archive (issue 9).
 
     python benchmarks/run.py [--sizes 1000,4000,20000] [--runs 3] [--peers]
-                             [--out results.md] [--keep DIR] [--dry-run]
+                             [--out results.md] [--keep DIR] [--dry-run] [--pss]
 
 Why whole processes: the edit-publish loop the issue cares about is a CI job running
 `dateline build` from scratch, so interpreter start-up, imports and cache loading are
@@ -87,20 +87,27 @@ class TreeRssSampler(threading.Thread):
 
     The summed PSS (proportional set size: a page shared by k processes counts 1/k in
     each, `/proc/PID/smaps_rollup`) is taken alongside: the physical memory the session
-    really holds, reported next to the RSS the issue's targets are stated in.
+    really holds, reported next to the RSS the issue's targets are stated in. Reading it
+    makes the kernel walk each process's page tables (about 20 ms for an 800 MiB process:
+    at every sample it took half a core from the build being timed), so it is read only
+    with `pss_every` > 0, on every `pss_every`-th sample (`--pss`).
     """
 
-    def __init__(self, sid: int, interval: float = 0.02) -> None:
+    def __init__(self, sid: int, interval: float = 0.02, pss_every: int = 0) -> None:
         super().__init__(daemon=True)
         self.sid = sid
         self.interval = interval
+        self.pss_every = pss_every
         self.peak_bytes = 0
         self.peak_pss = 0
         self.peak_procs = 0
+        self._samples = 0
         self._done = threading.Event()
 
     def sample(self) -> None:
         total = pss = procs = 0
+        with_pss = self.pss_every > 0 and self._samples % self.pss_every == 0
+        self._samples += 1
         for entry in os.scandir("/proc"):
             if not entry.name.isdigit():
                 continue
@@ -113,7 +120,7 @@ class TreeRssSampler(threading.Thread):
             if int(rest[3]) != self.sid:
                 continue
             total += int(rest[21]) * PAGE_SIZE
-            pss += _pss_bytes(entry.path)
+            pss += _pss_bytes(entry.path) if with_pss else 0
             procs += 1
         self.peak_bytes = max(self.peak_bytes, total)
         self.peak_pss = max(self.peak_pss, pss)
@@ -146,7 +153,7 @@ class Sample:
     cpu: float  # user+sys of the process and every descendant it reaped
     rss_tree: float  # MiB, peak of the summed RSS of the session (sampled)
     rss_max1: float  # MiB, wait4 ru_maxrss: the largest single process
-    pss_tree: float  # MiB, peak of the summed PSS of the session (sampled)
+    pss_tree: float | None  # MiB, peak of the summed PSS of the session (with --pss)
     procs: int
     rc: int
 
@@ -164,7 +171,7 @@ class BuildFailed(Exception):
         super().__init__(f"exit {rc}: {' '.join(cmd)}\n{tail}")
 
 
-def run_timed(cmd: list[str], cwd: Path, log: Path, timeout: float) -> Sample:
+def run_timed(cmd: list[str], cwd: Path, log: Path, timeout: float, pss_every: int = 0) -> Sample:
     """Run cmd once as a whole process; wall, CPU and peak RSS of its process tree."""
     os.sync()  # settle write-back from the previous build outside the timing
     with log.open("wb") as out:
@@ -177,7 +184,7 @@ def run_timed(cmd: list[str], cwd: Path, log: Path, timeout: float) -> Sample:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        sampler = TreeRssSampler(p.pid)
+        sampler = TreeRssSampler(p.pid, pss_every=pss_every)
         sampler.start()
         deadline = t0 + timeout
         while True:
@@ -200,7 +207,7 @@ def run_timed(cmd: list[str], cwd: Path, log: Path, timeout: float) -> Sample:
         cpu=ru.ru_utime + ru.ru_stime,
         rss_tree=sampler.peak_bytes / MiB,
         rss_max1=ru.ru_maxrss * 1024 / MiB,  # Linux reports KiB
-        pss_tree=sampler.peak_pss / MiB,
+        pss_tree=sampler.peak_pss / MiB if pss_every else None,
         procs=sampler.peak_procs,
         rc=rc,
     )
@@ -668,14 +675,16 @@ def tool_versions(dateline: Path, hugo: str | None, pelican: str | None) -> dict
 # -------------------------------------------------------------------------- running
 
 
-def run_measure(m: Measure, runs: int, warmup: int, logs: Path, timeout: float) -> Result:
+def run_measure(
+    m: Measure, runs: int, warmup: int, logs: Path, timeout: float, pss_every: int = 0
+) -> Result:
     res = Result(m)
     log = logs / f"{m.tool}-{m.n}-{m.key}.log"
     try:
         m.setup()
         for i in range(warmup + runs):
             m.prepare(i)  # i numbers the edits, so every run changes something new
-            s = run_timed(m.cmd, m.cwd, log, timeout)
+            s = run_timed(m.cmd, m.cwd, log, timeout, pss_every)
             if s.rc != 0:
                 raise BuildFailed(m.cmd, s.rc, log)
             if i >= warmup:
@@ -715,6 +724,11 @@ def fmt_rss_target(n: int, rss: float | None) -> tuple[str, str]:
     return f"≤ {t:g}", "PASS" if rss <= t else "MISS"
 
 
+def fmt_pss(samples: list[Sample]) -> str:
+    found = [s.pss_tree for s in samples if s.pss_tree is not None]
+    return f"{max(found):.0f}" if found else "—"
+
+
 def dateline_table(results: list[Result]) -> str:
     head = (
         "| measure | N | wall s (median) | min-max | target s | | CPU s | peak RSS MiB "
@@ -736,7 +750,7 @@ def dateline_table(results: list[Result]) -> str:
         rows.append(
             f"| {label} | {m.n} | {wall:.2f} | {min(walls):.2f}-{max(walls):.2f} | {t} "
             f"| {verdict} | {r.med('cpu'):.2f} | {rss:.0f} | {rt} | {rverdict} "
-            f"| {max(s.pss_tree for s in r.samples):.0f} "
+            f"| {fmt_pss(r.samples)} "
             f"| {max(s.procs for s in r.samples)} | {r.pages} | {r.pages / wall:.0f} |"
         )
     return head + "\n".join(rows) + "\n"
@@ -905,6 +919,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per build")
     ap.add_argument("--dry-run", action="store_true", help="print what would be timed")
     ap.add_argument(
+        "--pss",
+        action="store_true",
+        help="also sample the summed PSS every 100 ms; it costs the kernel a page-table walk "
+        "per process, which slows the builds timed: use it in a run of its own",
+    )
+    ap.add_argument(
         "--only",
         help=f"comma-separated dateline measures to time, from: {', '.join(LABELS)} "
         "(default: all; the peers always run all of theirs)",
@@ -999,7 +1019,7 @@ def main(argv: list[str] | None = None) -> int:
                 if m.teardown_doc:
                     print(f"  {tag} after, untimed: {m.teardown_doc}")
                 continue
-            r = run_measure(m, args.runs, args.warmup, logs, args.timeout)
+            r = run_measure(m, args.runs, args.warmup, logs, args.timeout, 5 if args.pss else 0)
             (all_dl if m.tool == "dateline" else all_peers).append(r)
             stubs = f" (+{r.stubs} redirect stubs)" if r.stubs else ""
             want = expected.get(n)
