@@ -9,6 +9,7 @@ it wrote exactly the files whose bytes changed and removed exactly the files gon
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -23,7 +24,7 @@ from hypothesis import strategies as st
 
 from dateline import pages, parallel
 from dateline.build import BuildReport
-from dateline.cache import CACHE_DIR
+from dateline.cache import CACHE_DIR, PageRecords
 from dateline.model import Artifact
 from dateline.theme import theme_templates
 from dateline.write import MANIFEST, previous_path
@@ -212,6 +213,67 @@ def test_editing_one_body_rewrites_exactly_the_pages_that_show_it(
     assert "news/2025/03/02/border-post-opens/index.html" in report.written
     assert "index.html" not in report.written  # the listing shows the summary, not the body
     assert len(report.written) < len(before) // 4
+
+
+def page_records(root: Path) -> dict[str, tuple[int, bytes]]:
+    """Each page-record shard's modification time and bytes (a rewrite changes the first)."""
+    return {
+        p.name: (p.stat().st_mtime_ns, p.read_bytes())
+        for p in (root / CACHE_DIR).glob("pages-*.json")
+    }
+
+
+def test_a_body_edit_rewrites_only_the_record_shards_of_its_pages(make_site: MakeSite) -> None:
+    """Page records are sharded by path: at 100,000 articles the single file was 43 MB,
+    rewritten whole after every edit. Removed pages leave no record behind."""
+    files = {
+        f"content/{i}.md": article_md(f"{TITLES[i % len(TITLES)]} {i}", f"2025-03-{1 + i:02d}",
+                                      f"Lead {i}.\n\nBody number {i}.", country=COUNTRIES[i % 4])
+        for i in range(12)
+    }  # fmt: skip
+    root = make_site(files)
+    report = build(root)
+    before = page_records(root)
+    assert len(before) > 8  # spread over many shards
+    recorded = {k for _, data in before.values() for k in json.loads(data)["pages"]}
+    assert recorded == set(report.written) - set(copied_files(root))
+    edited = root / "content" / "3.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nA correction.\n", "utf-8")
+    report = build(root)
+    after = page_records(root)
+    changed = {name for name in after if after[name] != before.get(name)}
+    assert report.written
+    assert len(changed) <= len(report.written) < len(before) // 2
+    (root / "content" / "5.md").unlink()
+    report = build(root)
+    recorded = {k for _, data in page_records(root).values() for k in json.loads(data)["pages"]}
+    assert report.removed
+    assert not recorded & set(report.removed)
+    listed = set(json.loads((root / "dist" / MANIFEST).read_text())["files"])
+    assert recorded == listed - set(copied_files(root))
+
+
+def test_page_records_forget_a_removed_page_and_keep_the_rest(tmp_path: Path) -> None:
+    """Nothing else changed, so only the removed page's shard is rewritten, without it."""
+    out, digest = tmp_path / "dist", hashlib.sha256(b"page").hexdigest()
+    names = [f"news/{i}/index.html" for i in range(40)]
+    first = PageRecords(tmp_path, out)
+    for name in names:
+        first.record(name, "fingerprint", b"page")
+    first.save()
+    second = PageRecords(tmp_path, out)
+    assert set(second.records) == set(names)
+    for name in names[1:]:
+        assert second.unchanged(name, "fingerprint", {name: digest}, {})
+    second.save()
+    assert set(PageRecords(tmp_path, out).records) == set(names[1:])
+
+
+def copied_files(root: Path) -> list[str]:
+    """The output files not rendered from a template (no page record): static and host files."""
+    out = root / "dist"
+    return [p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()
+            and p.relative_to(out).as_posix().startswith(("static/", ".nojekyll", ".dateline/"))]  # fmt: skip
 
 
 def test_no_cache_build_neither_reads_nor_writes_the_cache(make_site: MakeSite) -> None:
