@@ -642,13 +642,11 @@ def render(a: Article, with_lang: bool, with_slug: bool = False) -> str:
 
 
 def url_key(a: Article) -> tuple[str, dt.date, str]:
-    """What dateline's URL for the article is made of: language, date and the title's slug
-    cut at a word boundary within 80 characters (as `dateline.urls.slugify`)."""
-    slug = slugify(a.title)
-    if len(slug) > 80:
-        cut = slug[:81]
-        slug = cut[: cut.rfind("-")] if "-" in cut else slug[:80]
-    return a.lang, a.date, slug.strip("-")
+    """What dateline's URL for the article is made of: language, date and the title's slug,
+    by dateline's own rule (the corpus is always written from dateline's environment)."""
+    from dateline.urls import slugify as url_slug  # imported here: the kit's slugify differs
+
+    return a.lang, a.date, url_slug(a.title)
 
 
 def article_path(a: Article) -> Path:
