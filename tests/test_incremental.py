@@ -160,17 +160,39 @@ def check_report(report: BuildReport, before: dict[str, bytes], after: dict[str,
 )
 @given(st.lists(EDITS, min_size=1, max_size=4))
 def test_incremental_build_equals_clean_build(edits: list[tuple[str, int, int]]) -> None:
+    check_edits(edits)
+
+
+@settings(
+    max_examples=8 if os.environ.get("CI") == "true" else 3,  # two forks per build
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(st.lists(EDITS, min_size=1, max_size=3))
+def test_incremental_build_equals_clean_build_when_workers_check_pages(
+    edits: list[tuple[str, int, int]],
+) -> None:
+    """The path a big archive takes: the workers fingerprint every page, not the parent."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parallel, "MIN_UNITS_PER_JOB", 1)
+        patch.setattr(pages, "CHECK_IN_WORKERS", 1)
+        patch.setattr(pages, "BATCH", 5)  # several batches in flight
+        check_edits(edits, jobs=2)
+
+
+def check_edits(edits: list[tuple[str, int, int]], **options: object) -> None:
+    """After each edit, the incremental build equals a clean one and reports what changed."""
     with tempfile.TemporaryDirectory() as temp:
         root, clean = Path(temp) / "site", Path(temp) / "clean"
         starting_site(root)
         age_frame(root)
-        build(root)
+        build(root, **options)
         before = tree(root / "dist")
         for edit in edits:
             apply(root, edit)
             if edit[0] in ("template", "config"):
                 age_frame(root)
-            report = build(root)
+            report = build(root, **options)
             after = tree(root / "dist")
             assert after == clean_build(root, clean), f"after {edit}"
             check_report(report, before, after)
@@ -399,6 +421,50 @@ def test_parallel_and_serial_builds_give_the_same_bytes(
     pooled = build(root, out_dir=tmp_path / "pooled", use_cache=False, jobs=2)
     assert serial.pages == pooled.pages
     assert tree(tmp_path / "serial") == tree(tmp_path / "pooled")
+
+
+def test_workers_that_check_pages_render_what_the_parent_would(
+    make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big archive's full plan is fingerprinted in the workers (pages.CHECK_IN_WORKERS):
+    after a title edit they render the same pages as the parent's check, and no more."""
+    files = {
+        f"content/a{i}.md": article_md(TITLES[i], f"2024-0{i + 1}-10", f"Body {i}.",
+                                       country=COUNTRIES[i % 4])
+        for i in range(6)
+    }  # fmt: skip
+    first = make_site({"dateline.toml": CONFIG, **files})
+    second = shutil.copytree(first, tmp_path / "second")
+    log = tmp_path / "rendered.log"
+    original = pages.render_artifact
+
+    def spy(env: object, artifact: Artifact) -> bytes:  # runs in forked workers: log to a file
+        with log.open("a", encoding="utf-8") as stream:
+            stream.write(artifact.path + "\n")
+        return original(env, artifact)  # type: ignore[arg-type]
+
+    def rendered_after_title_edit(root: Path) -> set[str]:
+        """Two title edits: the second shows that the records of pages kept are kept."""
+        build(root, jobs=2)
+        for number, title in ((2, "Training postponed"), (1, "Border post closes")):
+            article = root / f"content/a{number}.md"
+            text = article.read_text(encoding="utf-8")
+            article.write_text(text.replace(TITLES[number], title), encoding="utf-8")
+            log.write_text("", encoding="utf-8")
+            report = build(root, jobs=2)
+        rendered = set(log.read_text(encoding="utf-8").split())
+        assert tree(root / "dist") == clean_build(root, tmp_path / "clean")
+        assert report.written
+        return rendered
+
+    monkeypatch.setattr(pages, "render_artifact", spy)
+    monkeypatch.setattr(parallel, "MIN_UNITS_PER_JOB", 1)  # start the pool for a small site
+    by_parent = rendered_after_title_edit(first)
+    monkeypatch.setattr(pages, "CHECK_IN_WORKERS", 1)
+    by_workers = rendered_after_title_edit(second)
+    assert by_workers == by_parent, sorted(by_parent)
+    assert "/news/2024/02/10/border-post-closes/" in by_workers
+    assert "/news/2024/04/10/returnees-get-support/" not in by_workers, sorted(by_workers)
 
 
 def test_adding_an_article_rewrites_the_listings_not_every_page(

@@ -397,6 +397,8 @@ def article_from_json(data: Mapping[str, Any], store: ContentCache) -> Article:
 class Fingerprints:
     """Digests of what each artifact shows; one article's digest is computed once per build."""
 
+    costly = True  # each page's digest is computed (about 20 µs), not looked up
+
     def __init__(self, site: str, articles: Iterable[Article] = (), *, encode: bool = True) -> None:
         self.site = site  # templates, config, code: everything every page depends on
         self._memo: dict[int, str] = {}
@@ -485,6 +487,8 @@ class RecordedFingerprints(Fingerprints):
     followed by the records' own body lists; a page with no record is fingerprinted.
     """
 
+    costly = False
+
     def __init__(self, site: str, articles: Iterable[Article], records: PageRecords) -> None:
         super().__init__(site, articles, encode=False)  # articles are encoded when asked
         self._recorded = records.records
@@ -571,6 +575,10 @@ class PageRecords:
                 return False
         self.fresh[relative] = record
         return True
+
+    def keep(self, relative: str) -> None:
+        """Keep a page's record as it is: `unchanged` said so in a worker process."""
+        self.fresh[relative] = self.records[relative]
 
     def record(self, relative: str, fingerprint: str, data: bytes, shown: str = "") -> None:
         record = [fingerprint, hashlib.sha256(data).hexdigest(), shown]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -25,7 +26,9 @@ from dateline.render import RenderError, render_artifact, template_dirs
 from dateline.urls import output_path
 from dateline.write import UNCHANGED, FileData
 
-BATCH = 2048  # pages rendered between two writes: bounds memory on a cold build
+BATCH = 1024  # pages handed to the workers at once: bounds memory on a cold build
+AHEAD = 2  # batches in the workers while the parent writes: they never wait for it
+CHECK_IN_WORKERS = 10_000  # pages: from here a fully planned site is fingerprinted in the workers
 MAX_ERRORS = 20
 
 EnvFactory = Callable[[], Mapping[str, jinja2.Environment]]
@@ -65,25 +68,49 @@ def _mentioned_in_templates(config: SiteConfig, name: str) -> bool:
 _worker: dict[str, object] = {}
 
 
-def _setup(
-    artifacts: Sequence[Artifact], default_lang: str, make_envs: EnvFactory, cards: CardCache
-) -> None:
-    _worker.update(artifacts=artifacts, default=default_lang, envs=make_envs(), cards=cards)
+def _setup(job: _Job) -> None:
+    _worker.update(job=job, envs=job.make_envs())
 
 
-def _render(index: int) -> tuple[bytes, NewCards, list[str]] | Diagnostic:
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Job:
+    """What rendering a page needs: inherited by forked workers, never pickled."""
+
+    artifacts: Sequence[Artifact]
+    paths: Sequence[str]
+    default_lang: str
+    make_envs: EnvFactory
+    cards: CardCache
+    fingerprints: Fingerprints
+    records: PageRecords
+    previous: Mapping[str, str]
+    checked: bool  # the parent fingerprinted every page and sends only the ones to render
+
+
+Rendered = tuple[str | None, bytes, NewCards, list[str]]
+
+
+def _page(index: int) -> Rendered | Diagnostic | None:
     """Render one artifact by its index (the unit sent to a worker: an int pickles cheaply).
 
-    The cards rendered for it and the digests of the bodies it showed go back with the
-    bytes, so the parent can keep them."""
-    artifact = _worker["artifacts"][index]  # type: ignore[index]
+    Unless the parent checked it already (`_Job.checked`), the page is fingerprinted here
+    first and None returned when the output holds it. Its fingerprint, the cards rendered
+    for it and the digests of the bodies it showed go back with the bytes, so the parent
+    can keep them."""
+    job: _Job = _worker["job"]  # type: ignore[assignment]
+    artifact, relative = job.artifacts[index], job.paths[index]
+    fingerprint = None
+    if not job.checked:
+        fingerprint = job.fingerprints.of(artifact, relative)
+        if job.records.unchanged(relative, fingerprint, job.previous, job.fingerprints.bodies):
+            return None
     envs: Mapping[str, jinja2.Environment] = _worker["envs"]  # type: ignore[assignment]
     try:
         with bodies_shown() as shown:
-            data = render_artifact(envs[artifact.lang or _worker["default"]], artifact)  # type: ignore[index]
+            data = render_artifact(envs[artifact.lang or job.default_lang], artifact)
     except RenderError as exc:  # a Diagnostic pickles; the exception would lose it
         return exc.diagnostic
-    return data, _worker["cards"].take_new(), sorted(shown)  # type: ignore[attr-defined]
+    return fingerprint, data, job.cards.take_new(), sorted(shown)
 
 
 def rendered_files(
@@ -99,48 +126,63 @@ def rendered_files(
 ) -> Iterator[tuple[str, FileData]]:
     """Every artifact's (path, bytes), or UNCHANGED where the output already holds them.
 
+    Fingerprints are checked here, and only the pages to render go to the workers,
+    unless fingerprinting a big plan costs more than forking (`CHECK_IN_WORKERS`): then
+    the workers check and render every page between them. Either way each page is
+    yielded, to be written, as soon as it and the pages before it are done.
     `cards` must be the one `make_envs` gives its environments (see cards.py)."""
     cards = cards or CardCache(None, "")
-    todo: list[int] = []
-    prints: list[str] = []
     paths = [output_path(artifact.path) for artifact in artifacts]
-    for index, artifact in enumerate(artifacts):
-        fingerprint = fingerprints.of(artifact, paths[index])
-        prints.append(fingerprint)
-        if not records.unchanged(paths[index], fingerprint, previous, fingerprints.bodies):
-            todo.append(index)
-    pending = set(todo)
+    checked = not (fingerprints.costly and jobs > 1 and len(artifacts) >= CHECK_IN_WORKERS)
+    prints: list[str] = []
+    units: Sequence[int] = range(len(artifacts))
+    if checked:
+        prints = [fingerprints.of(a, p) for a, p in zip(artifacts, paths, strict=True)]
+        units = [
+            index
+            for index, relative in enumerate(paths)
+            if not records.unchanged(relative, prints[index], previous, fingerprints.bodies)
+        ]
+    job = _Job(artifacts, paths, default_lang, make_envs, cards, fingerprints, records,
+               previous, checked)  # fmt: skip
     errors: list[Diagnostic] = []
     position = 0
-
-    def upto(last: int, done: dict[int, tuple[bytes, list[str]]]) -> Iterator[tuple[str, FileData]]:
-        nonlocal position
-        while position <= last:
-            relative = paths[position]
-            if position in pending:
-                data, shown = done.pop(position)
-                records.record(relative, prints[position], data, fingerprints.body_deps(shown))
-                yield relative, data
-            else:
-                yield relative, UNCHANGED
-            position += 1
-
+    batches = deque(units[start : start + BATCH] for start in range(0, len(units), BATCH))
     # one set of workers for every batch: each sets up its templates and cards once
-    with Workers(jobs=jobs, total=len(todo), setup=_setup,
-                 setup_args=(artifacts, default_lang, make_envs, cards)) as workers:  # fmt: skip
-        if workers.jobs > 1:
-            cards.preload()  # read once before the workers fork, not once in each of them
-        for start in range(0, len(todo), BATCH):
-            batch = todo[start : start + BATCH]
-            results = workers.map(_render, batch)
-            done: dict[int, tuple[bytes, list[str]]] = {}
-            for index, result in zip(batch, results, strict=True):
-                if not isinstance(result, Diagnostic):
-                    done[index] = (result[0], result[2])
-                    cards.merge(result[1])
-                elif result not in errors:
-                    errors.append(result)
-            if errors:
-                raise BuildError(errors[:MAX_ERRORS])
-            yield from upto(batch[-1], done)
-    yield from upto(len(artifacts) - 1, {})
+    try:
+        with Workers(jobs=jobs, total=len(units), setup=_setup, setup_args=(job,)) as workers:
+            if workers.jobs > 1:
+                cards.preload()  # read once before the workers fork, not once in each of them
+            running = deque((b, workers.map(_page, b)) for b in _take(batches, AHEAD))
+            while running:
+                batch, results = running.popleft()
+                running.extend((b, workers.map(_page, b)) for b in _take(batches, 1))
+                for index, result in zip(batch, results, strict=True):
+                    if isinstance(result, Diagnostic):
+                        errors += [] if result in errors else [result]
+                        continue
+                    if errors:
+                        continue  # the rest of the batch only for its errors
+                    for skipped in range(position, index):  # kept by the parent's check
+                        yield paths[skipped], UNCHANGED
+                    position = index + 1
+                    relative = paths[index]
+                    if result is None:  # a worker's check found the output up to date
+                        records.keep(relative)
+                        yield relative, UNCHANGED
+                        continue
+                    fingerprint, data, new_cards, shown = result
+                    cards.merge(new_cards)
+                    records.record(relative, fingerprint or prints[index], data,
+                                   fingerprints.body_deps(shown))  # fmt: skip
+                    yield relative, data
+                if errors:
+                    raise BuildError(errors[:MAX_ERRORS])
+    finally:
+        _worker.clear()  # the serial path set up this process: let the plan go
+    for skipped in range(position, len(artifacts)):
+        yield paths[skipped], UNCHANGED
+
+
+def _take(items: deque[Sequence[int]], count: int) -> list[Sequence[int]]:
+    return [items.popleft() for _ in range(min(count, len(items)))]

@@ -10,7 +10,7 @@ pickled; where fork is missing the serial path runs.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -52,13 +52,16 @@ class Workers:
         self._pool: ProcessPoolExecutor | None = None
         self._ready = False
 
-    def map(self, function: Callable[[Unit], Result], units: Sequence[Unit]) -> list[Result]:
-        """`[function(u) for u in units]`, in the workers or (one job) in this process."""
+    def map(self, function: Callable[[Unit], Result], units: Sequence[Unit]) -> Iterator[Result]:
+        """`function(u) for u in units`, in order, in the workers or (one job) in this process.
+
+        Lazy: the caller takes each result as it comes (a page is written while the next
+        ones render). In the pool every unit is handed out at once."""
         if self.jobs <= 1:
             if not self._ready:
                 self._setup(*self._setup_args)
                 self._ready = True
-            return [function(unit) for unit in units]
+            return map(function, units)
         if self._pool is None:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
@@ -68,11 +71,11 @@ class Workers:
                 self.jobs, mp_context=context, initializer=self._setup, initargs=self._setup_args
             )
         chunk = max(1, min(64, len(units) // (self.jobs * 8)))
-        return list(self._pool.map(function, units, chunksize=chunk))
+        return self._pool.map(function, units, chunksize=chunk)
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown()
+            self._pool.shutdown(cancel_futures=True)  # after an error, start nothing new
             self._pool = None
 
     def __enter__(self) -> Workers:
@@ -92,4 +95,4 @@ def run_all(
 ) -> list[Result]:
     """`[function(u) for u in units]` after `setup(*setup_args)`, in up to `jobs` processes."""
     with Workers(jobs=jobs, total=len(units), setup=setup, setup_args=setup_args) as workers:
-        return workers.map(function, units)
+        return list(workers.map(function, units))
