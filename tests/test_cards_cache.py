@@ -1,7 +1,7 @@
 """Listing cards kept in the build cache: reused across builds, never when stale.
 
 Adding the newest article re-renders every listing page; their cards come from
-`.dateline-cache/cards-*.json` when nothing a card shows changed (cards.py). These
+`.dateline-cache/cards-*-NN.json` when nothing a card shows changed (cards.py). These
 tests check that an edited article or card template shows up on the listings of an
 incremental build, that a damaged or foreign cards file is ignored, and that the
 cards rendered in worker processes are the ones saved.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -43,19 +44,23 @@ def add_newest(root: Path, title: str = "Storm season plan") -> None:
     (root / "content" / "newest.md").write_text(text, encoding="utf-8")
 
 
-def cards_file(root: Path) -> Path:
-    """The cards file of the build into `root/dist`, the only one these sites have."""
-    [found] = (root / CACHE_DIR).glob("cards-*.json")
-    return found
+def cards_files(root: Path) -> list[Path]:
+    """The card shards of the build into `root/dist`, the only output these sites have."""
+    return sorted((root / CACHE_DIR).glob("cards-*.json"))
+
+
+def saved_cards(root: Path) -> dict[str, list[str]]:
+    return {k: v for f in cards_files(root) for k, v in json.loads(f.read_bytes())["cards"].items()}
 
 
 def tamper(root: Path, slug: str, text: str) -> None:
     """Change the title in one article's cached card (its digest still matches)."""
-    data = json.loads(cards_file(root).read_bytes())
-    [key] = [k for k in data["cards"] if f"/{slug}/" in k]
-    title = next(t for t in TITLES if t.lower().replace(" ", "-") == slug)
-    data["cards"][key][1] = data["cards"][key][1].replace(title, text)
-    cards_file(root).write_text(json.dumps(data), encoding="utf-8")
+    for shard in cards_files(root):
+        data = json.loads(shard.read_bytes())
+        for key in [k for k in data["cards"] if f"/{slug}/" in k]:
+            title = next(t for t in TITLES if t.lower().replace(" ", "-") == slug)
+            data["cards"][key][1] = data["cards"][key][1].replace(title, text)
+            shard.write_text(json.dumps(data), encoding="utf-8")
 
 
 def card_titles(root: Path, path: str) -> list[str]:
@@ -168,26 +173,44 @@ def test_a_damaged_or_stale_cards_file_is_ignored(
 ) -> None:
     root = site(make_site)
     build(root)
-    raw = cards_file(root).read_text(encoding="utf-8")
-    data = json.loads(raw)
-    for value in data["cards"].values():  # what a wrongly trusted card would show
-        value[1] = value[1].replace("card-title", "card-title WRONG")
-    cards_file(root).write_text(damage(data, json.dumps(data)), encoding="utf-8")
+    for shard in cards_files(root):
+        raw = shard.read_text(encoding="utf-8")
+        data = json.loads(raw)
+        for value in data["cards"].values():  # what a wrongly trusted card would show
+            value[1] = value[1].replace("card-title", "card-title WRONG")
+        shard.write_text(damage(data, json.dumps(data)), encoding="utf-8")
     add_newest(root)
     build(root)
     assert "WRONG" not in (root / "dist" / "index.html").read_text(encoding="utf-8")
     assert_same_as_clean_build(root, tmp_path)
-    assert json.loads(cards_file(root).read_bytes())["format"] == cards.FORMAT  # rewritten whole
+    for shard in cards_files(root):  # each rewritten whole, with the cards rendered afresh
+        assert json.loads(shard.read_bytes())["format"] == cards.FORMAT
+    assert len(saved_cards(root)) == len(TITLES) + 1
+
+
+def test_adding_an_article_rewrites_one_cards_shard(make_site: MakeSite) -> None:
+    """The cards are split by article (cards.SHARDS files): a new card rewrites its own file."""
+    root = site(make_site)
+    build(root)
+    before = {f: f.stat().st_mtime_ns for f in cards_files(root)}
+    assert len(before) > 1
+    time.sleep(0.01)  # a rewritten file gets a later modification time
+    add_newest(root, "Storm season plan")
+    build(root)
+    after = {f: f.stat().st_mtime_ns for f in cards_files(root)}
+    [rewritten] = [f for f in after if before.get(f) != after[f]]
+    assert any("/storm-season-plan/" in k for k in json.loads(rewritten.read_bytes())["cards"])
+    assert len(saved_cards(root)) == len(TITLES) + 1
 
 
 def test_cards_of_removed_articles_are_dropped(make_site: MakeSite) -> None:
     root = site(make_site)
     build(root)
-    before = json.loads(cards_file(root).read_bytes())["cards"]
+    before = saved_cards(root)
     assert sum("/border-post-opens/" in k for k in before) == 1
     (root / "content/a1.md").unlink()
     build(root)
-    after = json.loads(cards_file(root).read_bytes())["cards"]
+    after = saved_cards(root)
     assert not any("/border-post-opens/" in k for k in after)
     assert len(after) == len(before) - 1
 
@@ -198,7 +221,7 @@ def test_cards_rendered_in_worker_processes_are_saved(
     monkeypatch.setattr(parallel, "MIN_UNITS_PER_JOB", 1)  # start the pool for a small site
     root = site(make_site)
     build(root, jobs=2)
-    cards = json.loads(cards_file(root).read_bytes())["cards"]
+    cards = saved_cards(root)
     assert len(cards) == len(TITLES)  # every article's card came back from the workers
     add_newest(root, "Storm season plan")
     build(root, jobs=2)

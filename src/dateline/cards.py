@@ -8,11 +8,14 @@ was rendered: the file is tied to the site fingerprint (templates, config, code,
 see pages.site_fingerprint) and each card to its language, its heading and a digest
 of the article's full data.
 
-`.dateline-cache/cards-<output>.json` holds one card per (language, article path,
-heading): an edited article replaces its entry and a deleted one drops it, so the file
-never grows beyond the archive. There is one file per output folder, like the page
-records, so a preview build (another base_url) does not undo the real build's cards. Like the rest of the cache it is JSON, written atomically, and
-ignored when unreadable or made for other templates; deleting it is always safe.
+`.dateline-cache/cards-<output>-NN.json` hold one card per (language, article path,
+heading): an edited article replaces its entry and a deleted one drops it, so they never
+grow beyond the archive. The cards are split by article into `SHARDS` files, and a build
+rewrites only the files whose cards changed: adding an article rewrites one, not the
+20 MB of a 20,000-article archive. There is one set per output folder, like the page
+records, so a preview build (another base_url) does not undo the real build's cards.
+Like the rest of the cache they are JSON, written atomically, and each is ignored when
+unreadable or made for other templates; deleting them is always safe.
 
 Pages are rendered in forked workers: each worker inherits the cards loaded by the
 parent, and hands the cards it had to render back with each page (`take_new`), so
@@ -22,6 +25,7 @@ the parent saves them all.
 from __future__ import annotations
 
 import hashlib
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -29,6 +33,7 @@ from dateline.cache import _read_json, _write_json, cache_dir, shown_identity
 from dateline.model import Article, bodies_shown, note_shown
 
 FORMAT = 2
+SHARDS = 64
 
 NewCards = dict[str, list[str]]  # key → [article identity, html, digest of the body it showed]
 
@@ -36,6 +41,12 @@ NewCards = dict[str, list[str]]  # key → [article identity, html, digest of th
 def card_key(lang: str, path: str, heading: object) -> str:
     """One slot per article, language and heading: a changed article overwrites its slot."""
     return f"{lang}\0{path}\0{heading!r}"
+
+
+def _shard(key: str) -> int:
+    """The file a card is kept in: by language and article, so all its headings go together."""
+    article = key.rsplit("\0", 1)[0]
+    return zlib.crc32(article.encode("utf-8", "surrogatepass")) % SHARDS
 
 
 class CardCache:
@@ -53,31 +64,39 @@ class CardCache:
         identity: Callable[[Article], str] = shown_identity,
     ) -> None:
         self.identity = identity  # the build's memoised one (Fingerprints.identity) is cheaper
-        self.path: Path | None = None
+        self.path: Path | None = None  # the shards' stem: `_shard_path` names them
         if root is not None:
             name = hashlib.sha256(str(out_dir).encode()).hexdigest()[:16]
-            self.path = cache_dir(root) / f"cards-{name}.json"
+            self.path = cache_dir(root) / f"cards-{name}"
         self.site = site
         self._loaded: NewCards | None = None  # read on first use: most rebuilds show no card
         self._fresh: NewCards = {}  # rendered in this process since the last take_new
-        self._changed = False
+        self._dirty: set[int] = set()  # shards whose cards changed
+
+    def _shard_path(self, number: int | None) -> Path:
+        """One shard's file; None: the single file the cards were kept in before shards."""
+        assert self.path is not None
+        suffix = "" if number is None else f"-{number:02d}"
+        return self.path.with_name(f"{self.path.name}{suffix}.json")
 
     @property
     def _cards(self) -> NewCards:
         if self._loaded is None:
             self._loaded = {}
-            data = _read_json(self.path) if self.path is not None else None
-            if (
-                isinstance(data, dict)
-                and data.get("format") == FORMAT
-                and data.get("site") == self.site
-                and isinstance(cards := data.get("cards"), dict)
-            ):
-                self._loaded = {
-                    k: v
-                    for k, v in cards.items()
-                    if isinstance(v, list) and len(v) == 3 and all(isinstance(x, str) for x in v)
-                }
+            for number in range(SHARDS) if self.path is not None else ():
+                data = _read_json(self._shard_path(number))
+                if (
+                    isinstance(data, dict)
+                    and data.get("format") == FORMAT
+                    and data.get("site") == self.site
+                    and isinstance(cards := data.get("cards"), dict)
+                ):
+                    self._loaded.update(
+                        (k, v)
+                        for k, v in cards.items()
+                        if isinstance(v, list) and len(v) == 3 and all(isinstance(x, str) for x in v)
+                        and _shard(k) == number  # a card in another shard would never be rewritten
+                    )  # fmt: skip
         return self._loaded
 
     def card(self, lang: str, article: object, heading: object, render: Callable[[], str]) -> str:
@@ -98,7 +117,7 @@ class CardCache:
             html = render()
         if _storable(html) and seen <= {body}:  # a card showing other bodies is not kept
             self._cards[key] = self._fresh[key] = [identity, html, body if seen else ""]
-            self._changed = True
+            self._dirty.add(_shard(key))
         return html
 
     def take_new(self) -> NewCards:
@@ -110,7 +129,7 @@ class CardCache:
         """Add the cards a worker rendered."""
         if cards and self.path is not None:
             self._cards.update(cards)
-            self._changed = True
+            self._dirty.update(map(_shard, cards))
 
     def preload(self) -> None:
         """Read the cards now: before forking workers, so they share one copy."""
@@ -119,18 +138,29 @@ class CardCache:
     def save(self, shown: Iterable[tuple[str, str]]) -> None:
         """Write the cards of the articles still published, (language, path); drop the rest.
 
-        A build that showed no card leaves the file alone (its stale cards go next time)."""
+        Only the shards whose cards changed or went are written. A build that showed no
+        card leaves the files alone (their stale cards go next time)."""
         if self.path is None or self._loaded is None:
             return
         live = set(shown)
-        kept = {k: v for k, v in self._cards.items() if tuple(k.split("\0", 2)[:2]) in live}
-        if self._changed or len(kept) != len(self._cards):
-            _write_json(
-                self.path,
-                {"format": FORMAT, "site": self.site, "cards": dict(sorted(kept.items()))},
-            )
-            self._loaded = kept
-            self._changed = False
+        kept: dict[int, NewCards] = {}
+        for key, card in self._cards.items():
+            if tuple(key.split("\0", 2)[:2]) in live:
+                kept.setdefault(_shard(key), {})[key] = card
+            else:
+                self._dirty.add(_shard(key))
+        for number in sorted(self._dirty):
+            cards = kept.get(number, {})
+            if cards:
+                _write_json(
+                    self._shard_path(number),
+                    {"format": FORMAT, "site": self.site, "cards": dict(sorted(cards.items()))},
+                )
+            else:
+                self._shard_path(number).unlink(missing_ok=True)
+        self._shard_path(None).unlink(missing_ok=True)  # the unsharded file of old
+        self._loaded = {key: card for shard in kept.values() for key, card in shard.items()}
+        self._dirty = set()
 
 
 def _storable(html: str) -> bool:
