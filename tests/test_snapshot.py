@@ -156,6 +156,22 @@ def _bad_snapshot(root: Path) -> None:
         path.write_bytes(path.read_bytes()[:1000])
 
 
+def _bad_loads(root: Path) -> None:  # a loads shard the plan refers to lost its end
+    _body(root)
+    [shard] = [p for p in loads_shards(root) if b"content/b.md" in p.read_bytes()]
+    shard.write_bytes(shard.read_bytes()[:-20])  # its header intact: only its digest tells
+
+
+def _foreign_loads(root: Path) -> None:  # a shard from another build: other files or digests
+    _body(root)
+    [shard] = [p for p in loads_shards(root) if b"content/b.md" in p.read_bytes()]
+    shard.write_bytes(shard.read_bytes().replace(b"content/b.md", b"content/x.md"))
+
+
+def loads_shards(root: Path) -> list[Path]:
+    return sorted((root / CACHE_DIR).glob("loads-*.pickle"))
+
+
 def _body(root: Path) -> None:
     path = root / "content/a.md"
     text, count = re.subn(r"Second paragraph, [^.]*\.", f"Second paragraph, {time.time_ns()}.",
@@ -168,7 +184,8 @@ PLANNED: dict[str, Callable[[Path], None]] = {
     "lead": _lead, "title": _title, "date": _date, "country": _country, "add": _add,
     "delete": _delete, "rename": _rename, "publish draft": _publish_draft,
     "digest entry": _digest_entry, "template": _template, "config": _config,
-    "damaged snapshot": _bad_snapshot,
+    "damaged snapshot": _bad_snapshot, "damaged loads": _bad_loads,
+    "foreign loads": _foreign_loads,
 }  # fmt: skip
 
 
@@ -218,7 +235,7 @@ def test_a_snapshot_cannot_run_code(site: Path, plans: list[int], tmp_path: Path
         def __reduce__(self) -> tuple[object, tuple[str]]:
             return (os.system, (f"touch {marker}",))
 
-    for path in (site / CACHE_DIR).glob("plan-*.pickle"):
+    for path in [*(site / CACHE_DIR).glob("plan-*.pickle"), *loads_shards(site)]:
         path.write_bytes(pickle.dumps(Payload()))
     _body(site)
     build(site)
@@ -283,6 +300,38 @@ def test_a_full_build_reads_only_changed_files_from_the_content_cache(
     assert (
         "Health fair opens" in page(site / "dist", "/news/2025/03/01/health-fair-opens/").get_text()
     )
+    same_as_clean(site)
+
+
+def test_a_full_build_after_a_failed_one_still_reads_the_loads_shards(
+    site: Path, plans: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failed build drops the plan; its loads shards, checked file by file, still serve."""
+    for path in (site / CACHE_DIR).glob("plan-*.pickle"):
+        path.unlink()
+    looked_up = count_calls(monkeypatch, ContentCache, "get")
+    _title(site)
+    build(site)
+    assert plans == [1]
+    assert len(looked_up) == 1  # a.md only: every other file came from the shards
+    same_as_clean(site)
+
+
+def test_adding_a_file_rewrites_one_loads_shard(site: Path, plans: list[int]) -> None:
+    """Loads are kept in snapshot.LOAD_SHARDS files by content file: an addition rewrites
+    the plan and the shard of the new file, not the loads of the whole archive."""
+    before = {p: p.stat().st_mtime_ns for p in loads_shards(site)}
+    assert len(before) == dateline.snapshot.LOAD_SHARDS
+    time.sleep(0.01)
+    _add(site)
+    build(site)
+    assert plans == [1]
+    after = {p: p.stat().st_mtime_ns for p in loads_shards(site)}
+    [rewritten] = [p for p in after if after[p] != before.get(p)]
+    assert b"content/d.md" in rewritten.read_bytes()
+    _body(site)  # the new plan refers to articles of the old shards and the new one
+    build(site)
+    assert plans == [1]
     same_as_clean(site)
 
 

@@ -226,7 +226,9 @@ def build_site(
                     overrides=overrides,
                     use_cache=use_cache,
                     jobs=jobs,
-                    earlier=partial(snapshot.earlier_loads, found) if found else None,
+                    earlier=partial(snapshot.earlier_loads, kept, stamp.frame)
+                    if reuse and kept is not None and stamp
+                    else None,
                 )
                 if kept is not None:  # records are about to change: the old plan is stale
                     snapshot.drop(kept)

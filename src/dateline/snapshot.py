@@ -6,7 +6,12 @@ loading, grouping, planning and fingerprinting the whole archive cost about 0.2 
 1,000 articles. So a full build with the cache keeps its plan in
 `.dateline-cache/plan-<output>.pickle`, with, for every content file, its digest and a
 *signature*: everything loading made of it except the bodies (`shown_identity` of each
-article, drafts included, and its diagnostics).
+article, drafts included, and its diagnostics). The articles themselves are kept apart,
+in `LOAD_SHARDS` files by content file (`loads-<output>-NN.pickle`), and the plan refers
+to them by file and place. Each shard names the files it holds with their digests, and
+the digest of its own bytes, so a full build rewrites only the shards whose files changed
+(adding a bulletin rewrites one), and a shard that is damaged or from another build is
+never trusted.
 
 A later build restores that plan when the only inputs that changed are content files
 whose signatures did not: the articles of those files come back with their new bodies,
@@ -17,7 +22,7 @@ down to the one dependency that a body-only edit can touch.
 Anything else makes a full build: a file added, removed or renamed, any other field or
 diagnostic of an article, a template, static file or the config (`Stamp.frame`), dateline
 itself, the build's options, a held-back article falling due. It still takes every
-unchanged file's loads from the snapshot (`earlier_loads`), deletes the snapshot before it
+unchanged file's loads from the shards (`earlier_loads`), deletes the plan before it
 writes anything, and keeps a new one once it has succeeded. A snapshot that cannot be read
 is ignored. It is unpickled with a restricted unpickler that builds only dateline's records
 and a few standard types, so a tampered cache file cannot run code.
@@ -33,6 +38,7 @@ import hashlib
 import io
 import os
 import pickle
+import zlib
 import zoneinfo
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
@@ -63,7 +69,8 @@ from dateline.model import (
 )
 from dateline.sitemap import SitemapRef, SitemapUrl
 
-FORMAT = 1
+FORMAT = 2
+LOAD_SHARDS = 64  # an addition rewrites the one its file is in, not 12 MB at 20k
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,27 +125,82 @@ def save(
     diagnostics: tuple[Diagnostic, ...],
     embargo: dt.datetime | None,
 ) -> None:
-    """Write the snapshot atomically: a header a rebuild checks first, then the plan.
+    """Write the snapshot: the loads shards that changed, then the plan, each atomically.
 
-    A plan that cannot be pickled (a site plugin's object in a page's data) or written (a
-    full disk) is not kept: the snapshot only ever saves time, so the build goes on without.
+    The plan file holds a header a rebuild checks first, the config, then the plan, whose
+    articles are references into the loads shards (`_article`). A plan that cannot be
+    pickled (a site plugin's object in a page's data) or written (a full disk) is not
+    kept: the snapshot only ever saves time, so the build goes on without.
     """
     files = {rel: (digest, signatures.get(rel, "")) for rel, digest in sources_digests.items()}
+    refs: dict[int, tuple[str, int]] = {}
+    for relative, (articles, _diagnostics) in loads.items():
+        refs.update((id(article), (relative, k)) for k, article in enumerate(articles))
+    dispatch = _DISPATCH.copy()
+    record = dispatch[Article]
+    dispatch[Article] = lambda a: (_article, ref) if (ref := refs.get(id(a))) else record(a)
     buffer = io.BytesIO()
     head = {"format": FORMAT, "frame": frame, "embargo": embargo, "files": files}
     try:
         for part in (head, config):
-            pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-            pickler.dispatch_table = _DISPATCH
-            pickler.dump(part)
-        # one pickler for the loads and the plan: the plan refers to the loaded articles
-        pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-        pickler.dispatch_table = _DISPATCH
-        pickler.dump(dict(loads))
+            _pickler(buffer).dump(part)
+        pickler = _pickler(buffer)
+        pickler.dispatch_table = dispatch
         pickler.dump((archives, artifacts, diagnostics))
+        kept = _save_loads(path, frame, sources_digests, loads)
     except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
-        drop(path)
-        return
+        kept = False
+    if kept:
+        _write(path, buffer)
+
+
+def _save_loads(
+    path: Path, frame: str, digests: Mapping[str, str], loads: Mapping[str, Loaded]
+) -> bool:
+    """Write each loads shard whose files (or frame) changed; False if one cannot be written.
+
+    A shard starts with its own header: the digest of each file it holds (a rebuild checks
+    them against the plan's, so a shard from another build is never mixed in) and of the
+    loads that follow (a damaged shard is written again, not trusted or kept)."""
+    shards: dict[int, dict[str, str]] = {n: {} for n in range(LOAD_SHARDS)}
+    for relative, digest in digests.items():
+        shards[_load_shard(relative)][relative] = digest
+    for number, files in shards.items():
+        shard = _loads_path(path, number)
+        if (found := _read_shard(shard, frame)) is not None and found[0] == files:
+            continue
+        body = io.BytesIO()
+        _pickler(body).dump({rel: loads.get(rel, ([], [])) for rel in files})
+        head = {"format": FORMAT, "frame": frame, "files": files,
+                "digest": hashlib.sha256(body.getbuffer()).hexdigest()}  # fmt: skip
+        buffer = io.BytesIO()
+        _pickler(buffer).dump(head)
+        buffer.write(body.getbuffer())
+        if not _write(shard, buffer):
+            return False
+    return True
+
+
+def _read_shard(path: Path, frame: str) -> tuple[dict[str, str], memoryview] | None:
+    """A loads shard made under this frame, intact: its files (→ digest) and its loads' bytes."""
+    try:
+        stream = io.BytesIO(path.read_bytes())
+        head = _Unpickler(stream, None).load()
+    except Exception:
+        return None
+    body = stream.getbuffer()[stream.tell() :]
+    if (
+        isinstance(head, dict)
+        and head.get("format") == FORMAT
+        and head.get("frame") == frame
+        and isinstance(files := head.get("files"), dict)
+        and head.get("digest") == hashlib.sha256(body).hexdigest()
+    ):
+        return files, body
+    return None
+
+
+def _write(path: Path, buffer: io.BytesIO) -> bool:
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -147,6 +209,46 @@ def save(
     except OSError:
         with contextlib.suppress(OSError):
             temp.unlink(missing_ok=True)
+        return False
+    return True
+
+
+def _pickler(buffer: io.BytesIO) -> pickle.Pickler:
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _DISPATCH
+    return pickler
+
+
+def _loads_path(plan: Path, number: int) -> Path:
+    return plan.with_name(f"{plan.stem.replace('plan-', 'loads-', 1)}-{number:02d}.pickle")
+
+
+def _load_shard(relative: str) -> int:
+    return zlib.crc32(relative.encode("utf-8", "surrogatepass")) % LOAD_SHARDS
+
+
+def _read_loads(
+    plan: Path, frame: str, cache: ContentCache, expected: Mapping[str, str] | None
+) -> dict[str, tuple[str, Loaded]] | None:
+    """Every file's (digest, loads) from the shards made under this frame. With `expected`
+    (file → digest, the plan's), None unless the shards hold exactly those files."""
+    found: dict[str, tuple[str, Loaded]] = {}
+    wanted: dict[int, dict[str, str]] = {n: {} for n in range(LOAD_SHARDS)}
+    for relative, digest in (expected or {}).items():
+        wanted[_load_shard(relative)][relative] = digest
+    for number in range(LOAD_SHARDS):
+        shard = _read_shard(_loads_path(plan, number), frame)
+        loads: object = None
+        if shard is not None and (expected is None or shard[0] == wanted[number]):
+            with contextlib.suppress(Exception):
+                loads = _Unpickler(io.BytesIO(shard[1]), cache).load()
+        if not isinstance(loads, dict) or shard is None:
+            if expected is not None:
+                return None
+            continue
+        files = shard[0]
+        found.update((rel, (files[rel], loads[rel])) for rel in files if rel in loads)
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +256,7 @@ class Kept:
     """A snapshot whose header matched this build: its config, and where the rest starts."""
 
     path: Path
+    frame: str
     config: SiteConfig
     files: Mapping[str, tuple[str, str]]  # content file → (digest, signature)
     embargo: dt.datetime | None
@@ -164,7 +267,7 @@ def open_kept(path: Path, *, frame: str, root: Path) -> Kept | None:
     """The snapshot if it was made with these inputs (`Stamp.frame`) for this site, else None."""
     try:
         with path.open("rb") as stream:
-            head = _Unpickler(stream, {}, None).load()
+            head = _Unpickler(stream, None).load()
             if not (
                 isinstance(head, dict)
                 and head.get("format") == FORMAT
@@ -172,10 +275,10 @@ def open_kept(path: Path, *, frame: str, root: Path) -> Kept | None:
                 and isinstance(head.get("files"), dict)
             ):
                 return None
-            config = _Unpickler(stream, {}, None).load()
+            config = _Unpickler(stream, None).load()
             if not isinstance(config, SiteConfig) or config.root.resolve() != root.resolve():
                 return None
-            return Kept(path, config, head["files"], head["embargo"], stream.tell())
+            return Kept(path, frame, config, head["files"], head["embargo"], stream.tell())
     except Exception:
         return None
 
@@ -198,51 +301,51 @@ def restore(
     relatives, problems = sources.discover(config.root, config.content_dir)
     if problems or len(relatives) != len(known) or not all(r in known for r in relatives):
         return None  # a file came, went or was renamed
-    patches = _changed_articles(config, cache, relatives, known, identity)
-    if patches is None:
+    changed = _changed_loads(config, cache, relatives, known, identity)
+    if changed is None:
         return None
     cache.save(known, prune=False)  # the changed files' entries and bodies
+    expected = {relative: digest for relative, (digest, _signature) in known.items()}
+    earlier = _read_loads(kept.path, kept.frame, cache, expected)
+    if earlier is None:
+        return None
+    loads = {relative: loaded for relative, (_digest, loaded) in earlier.items()}
+    for relative, loaded in changed.items():
+        if _lines(loaded) != _lines(loads.get(relative, ([], []))):
+            return None  # the plan refers to articles by their place in the file
+        loads[relative] = loaded
     try:
         with kept.path.open("rb") as stream:
             stream.seek(kept.start)
-            unpickler = _Unpickler(stream, patches, cache)
-            unpickler.load()  # every file's loads: the articles the plan refers to
-            archives, artifacts, diagnostics = unpickler.load()
+            archives, artifacts, diagnostics = _Unpickler(stream, cache, loads).load()
     except Exception:
         return None
     return Restored(config, archives, artifacts, diagnostics, kept.embargo)
 
 
-def earlier_loads(kept: Kept, cache: ContentCache) -> dict[str, tuple[str, Loaded]]:
-    """What loading made of each content file in the last full build, with its digest.
+def _lines(loaded: Loaded) -> list[int | None]:
+    return [article.source.line for article in loaded[0]]
+
+
+def earlier_loads(path: Path, frame: str, cache: ContentCache) -> dict[str, tuple[str, Loaded]]:
+    """What loading made of each content file in the last full build under this frame,
+    with its digest: from the loads shards beside the plan at `path`, plan or not.
 
     A full build takes the files that did not change from here rather than from the
     content cache's JSON (three to four times as fast, and articles and plan share them).
     """
-    try:
-        with kept.path.open("rb") as stream:
-            stream.seek(kept.start)
-            loads = _Unpickler(stream, {}, cache).load()
-    except Exception:
-        return {}
-    if not isinstance(loads, dict):
-        return {}
-    return {
-        relative: (recorded[0], loads[relative])
-        for relative, recorded in kept.files.items()
-        if relative in loads
-    }
+    return _read_loads(path, frame, cache, None) or {}
 
 
-def _changed_articles(
+def _changed_loads(
     config: SiteConfig,
     content: ContentCache,
     relatives: list[str],
     known: Mapping[str, tuple[str, str]],
     identity: Callable[[Article], str],
-) -> dict[tuple[str, int | None], Article] | None:
-    """The articles of files changed since the snapshot, by source location; None when a
-    file changed anything but bodies (or cannot be read)."""
+) -> dict[str, Loaded] | None:
+    """What loading makes of each file changed since the snapshot; None when a file
+    changed anything but bodies (or cannot be read)."""
     changed: list[tuple[str, os.stat_result, str, sources.SourceFile | None]] = []
     for relative in relatives:
         try:
@@ -258,7 +361,7 @@ def _changed_articles(
             changed.append((relative, stat, digest, source))
         else:
             content.keep(relative, digest)
-    patches: dict[tuple[str, int | None], Article] = {}
+    loads: dict[str, Loaded] = {}
     loader: Loader | None = None
     for relative, stat, digest, source in changed:
         loaded = content.get(relative, digest)
@@ -271,9 +374,8 @@ def _changed_articles(
             content.put(relative, stat, digest, loaded)
         if signature(loaded, identity) != known[relative][1]:
             return None
-        for article in loaded[0]:
-            patches[(article.source.path, article.source.line)] = article
-    return patches
+        loads[relative] = loaded
+    return loads
 
 
 # --- pickling ------------------------------------------------------------------------------
@@ -293,6 +395,11 @@ def _body(digest: str) -> Body:  # replaced while unpickling (`_Unpickler.find_c
 
 def _record(kind: type, values: tuple[Any, ...]) -> Any:  # replaced while unpickling, as `_body`
     return _make(kind, values)
+
+
+def _article(relative: str, place: int) -> Article:  # replaced while unpickling, as `_body`
+    """An article of the loads shards in a pickled plan: its file, its place in the file."""
+    raise pickle.UnpicklingError("an article reference outside a plan")
 
 
 def _make(kind: type, values: tuple[Any, ...]) -> Any:
@@ -335,22 +442,22 @@ _ALLOWED = {
 
 
 class _Unpickler(pickle.Unpickler):
-    """Builds only allowed types; articles of changed files come back as loaded today."""
+    """Builds only allowed types; a plan's articles are those of `loads`."""
 
     def __init__(
         self,
         stream: io.BytesIO | io.BufferedReader,
-        patches: Mapping[tuple[str, int | None], Article],
         content: ContentCache | None,
+        loads: Mapping[str, Loaded] | None = None,
     ) -> None:
         super().__init__(stream)
-        self._patches = patches
         self._content = content
+        self._loads = loads or {}
 
     def find_class(self, module: str, name: str) -> Any:
-        if module == __name__ and name in ("_body", "_record", "_proxy", "_zone"):
-            return {"_body": self._body, "_record": self._record, "_proxy": _proxy,
-                    "_zone": _zone}[name]  # fmt: skip
+        if module == __name__ and name in ("_body", "_record", "_proxy", "_zone", "_article"):
+            return {"_body": self._body, "_record": _record_checked, "_proxy": _proxy,
+                    "_zone": _zone, "_article": self._article}[name]  # fmt: skip
         if module.startswith("dateline.") or name in _ALLOWED.get(module, ()):
             found = super().find_class(module, name)
             if (
@@ -364,10 +471,11 @@ class _Unpickler(pickle.Unpickler):
     def _body(self, digest: str) -> Body:
         return Body(digest, store=self._content)
 
-    def _record(self, kind: type, values: tuple[Any, ...]) -> Any:
-        if kind not in _FIELDS:
-            raise pickle.UnpicklingError(f"a plan snapshot may not build {kind!r} this way")
-        record = _make(kind, values)
-        if kind is Article:  # a changed file's article comes back as loaded today
-            return self._patches.get((record.source.path, record.source.line), record)
-        return record
+    def _article(self, relative: str, place: int) -> Article:
+        return self._loads[relative][0][place]  # IndexError/KeyError: the snapshot is ignored
+
+
+def _record_checked(kind: type, values: tuple[Any, ...]) -> Any:
+    if kind not in _FIELDS:
+        raise pickle.UnpicklingError(f"a plan snapshot may not build {kind!r} this way")
+    return _make(kind, values)
