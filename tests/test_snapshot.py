@@ -20,8 +20,10 @@ from pathlib import Path
 import pytest
 
 import dateline.build
+import dateline.parallel
 import dateline.snapshot
 from dateline.cache import CACHE_DIR, ContentCache
+from dateline.errors import BuildError
 from tests.conftest import NOW, MakeSite, age, article_md, build, count_calls, page
 from tests.test_incremental import tree
 
@@ -333,6 +335,47 @@ def test_adding_a_file_rewrites_one_loads_shard(site: Path, plans: list[int]) ->
     build(site)
     assert plans == [1]
     same_as_clean(site)
+
+
+def test_a_render_worker_writes_the_plan_and_the_parent_keeps_it(
+    site: Path, plans: list[int], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """With render workers, one of them pickles the plan while the others render; the
+    plan is put in place only once the build has succeeded."""
+    monkeypatch.setattr(dateline.parallel, "MIN_UNITS_PER_JOB", 1)  # workers for a small site
+    log = tmp_path / "savers.log"
+    real = dateline.snapshot.save
+
+    def logged(*args: object, **kwargs: object) -> bool:
+        with log.open("a", encoding="utf-8") as stream:
+            stream.write(f"{os.getpid()}\n")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(dateline.snapshot, "save", logged)
+    _title(site)
+    build(site, jobs=2)
+    assert plans == [1]
+    assert log.read_text(encoding="utf-8").split() != [str(os.getpid())]  # not this process
+    assert not list((site / CACHE_DIR).glob(".plan-*"))
+    _body(site)
+    build(site, jobs=2)
+    assert plans == [1]  # the plan the worker wrote was kept
+    same_as_clean(site)
+
+
+def test_a_failed_build_keeps_no_plan_from_its_workers(
+    site: Path, plans: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dateline.parallel, "MIN_UNITS_PER_JOB", 1)
+    _title(site)
+    (site / "templates").mkdir()
+    (site / "templates/article.html").write_text("{{ article.missing.field }}", "utf-8")
+    age(site)  # a template written just now keeps no plan at all: this one would be kept
+    with pytest.raises(BuildError):
+        build(site, jobs=2)
+    assert not list((site / CACHE_DIR).glob("plan-*"))  # dropped before the build wrote
+    assert not list((site / CACHE_DIR).glob(".plan-*"))  # the worker's copy is gone too
+    assert "Health fair opens" not in (site / "dist/index.html").read_text(encoding="utf-8")
 
 
 def test_a_full_build_takes_unchanged_files_signatures_from_the_last_plan(

@@ -50,7 +50,7 @@ from dateline.i18n import (
 from dateline.ledger import host_files, published_urls, read_ledger, removed_urls, removed_warning
 from dateline.metadata import check_base_url
 from dateline.model import Archive, Article, Artifact, BodyUnavailable
-from dateline.pages import rendered_files, site_fingerprint
+from dateline.pages import SideJob, rendered_files, site_fingerprint
 from dateline.parallel import default_jobs
 from dateline.plan import collisions as find_collisions
 from dateline.plan import plan_site
@@ -234,9 +234,14 @@ def build_site(
                     snapshot.drop(kept)
                 keep = _snapshot_saver(kept, stamp, plan, found.files if found else {})
             planned()
-            return _render_and_write(root, plan, out_dir=out_dir, force=force,
-                                     use_cache=use_cache, jobs=jobs, search=search, stamp=stamp,
-                                     started=started, replay=replay, keep=keep)  # fmt: skip
+            try:
+                return _render_and_write(root, plan, out_dir=out_dir, force=force,
+                                         use_cache=use_cache, jobs=jobs, search=search,
+                                         stamp=stamp, started=started, replay=replay,
+                                         keep=keep)  # fmt: skip
+            finally:
+                if keep is not None:
+                    keep[0].discard()  # unless committed: a failed build keeps no plan
 
     try:
         return attempt(reuse=True)
@@ -259,8 +264,9 @@ def _restored_plan(found: snapshot.Kept, now: dt.datetime) -> SitePlan | None:
 
 def _snapshot_saver(
     kept: Path | None, stamp: Stamp | None, plan: SitePlan, known: Mapping[str, tuple[str, str]]
-) -> Callable[[Fingerprints], None] | None:
-    """Keeps a successful full build's plan for the next build (snapshot.py).
+) -> tuple[snapshot.Pending, Callable[[Fingerprints], bool]] | None:
+    """Keeps a full build's plan for the next build (snapshot.py): where it goes once the
+    build has succeeded, and what writes it (given the fingerprints, in a render worker).
 
     `known` is the last snapshot's (digest, signature) per file, made with the same frame:
     a file with the same digest loads the same, so its signature is taken, not recomputed.
@@ -270,11 +276,12 @@ def _snapshot_saver(
     if stamp.frame_racy:  # a template changed just now may change again unseen: keep nothing
         return None
     loaded = plan.loaded
+    pending = snapshot.Pending.beside(kept)
 
-    def save(fingerprints: Fingerprints) -> None:
+    def save(fingerprints: Fingerprints) -> bool:
         files = snapshot.by_file(loaded.articles, loaded.diagnostics)
-        snapshot.save(
-            kept,
+        return snapshot.save(
+            pending,
             frame=stamp.frame,
             sources_digests=plan.sources,
             loads=files,
@@ -291,7 +298,7 @@ def _snapshot_saver(
             embargo=plan.embargo,
         )
 
-    return save
+    return pending, save
 
 
 @contextmanager
@@ -332,10 +339,11 @@ def _render_and_write(
     stamp: Stamp | None,
     started: float,
     replay: bool = False,
-    keep: Callable[[Fingerprints], None] | None = None,
+    keep: tuple[snapshot.Pending, Callable[[Fingerprints], bool]] | None = None,
 ) -> BuildReport:
     """Stages 4–5. `replay`: the plan was restored (snapshot.py), so each page keeps its
-    recorded fingerprint; `keep` is called with the fingerprints once the build is done."""
+    recorded fingerprint. `keep` writes the plan for the next build while the pages render
+    (a side job of the render workers); it is put in place once the build is done."""
     plan = replace(plan, artifacts=search_pages(plan.artifacts, enabled=search))
     out = (out_dir or root / plan.config.output_dir).absolute()
     check_out_dir(root, out)
@@ -364,13 +372,15 @@ def _render_and_write(
         RecordedFingerprints(site, articles, records) if replay else Fingerprints(site, articles)
     )
     cards = CardCache(root if use_cache else None, site, out, fingerprints.identity)
+    saved: list[bool] = []  # whether the side job wrote the plan for the next build
+    side = SideJob(partial(keep[1], fingerprints), saved.append) if keep is not None else None
 
     def files() -> Iterator[tuple[str, FileData]]:
         yield from rendered_files(
             plan.artifacts, default_lang=plan.config.language, make_envs=make_envs,
             fingerprints=fingerprints, records=records,
             previous=read_manifest(out) if use_cache else {}, jobs=jobs or default_jobs(),
-            cards=cards,
+            cards=cards, side=side if use_cache else None,
         )  # fmt: skip
         yield from static_files(plan.config)
         yield from host_files(plan.artifacts)  # .nojekyll and the URL ledger
@@ -400,8 +410,8 @@ def _render_and_write(
     )
     if stamp is not None:
         stamp.save(built, plan.embargo)
-    if keep is not None and use_cache:
-        keep(fingerprints)
+    if keep is not None and use_cache and saved and saved[-1]:
+        keep[0].commit()
     return built
 
 

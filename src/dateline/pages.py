@@ -13,6 +13,7 @@ import hashlib
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 import jinja2
 
@@ -32,6 +33,17 @@ CHECK_IN_WORKERS = 10_000  # pages: from here a fully planned site is fingerprin
 MAX_ERRORS = 20
 
 EnvFactory = Callable[[], Mapping[str, jinja2.Environment]]
+R = TypeVar("R")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SideJob(Generic[R]):
+    """Work for a render worker beside the pages (build.py pickles the plan for the next
+    build): `run` goes to the first free worker, or runs here once the pages are done when
+    there are no workers; `done` gets its result here."""
+
+    run: Callable[[], R]
+    done: Callable[[R], None]
 
 
 def site_fingerprint(
@@ -85,9 +97,16 @@ class _Job:
     records: PageRecords
     previous: Mapping[str, str]
     checked: bool  # the parent fingerprinted every page and sends only the ones to render
+    side: SideJob[Any] | None
 
 
 Rendered = tuple[str | None, bytes, NewCards, list[str]]
+
+
+def _side() -> object:
+    job: _Job = _worker["job"]  # type: ignore[assignment]
+    assert job.side is not None
+    return job.side.run()
 
 
 def _page(index: int) -> Rendered | Diagnostic | None:
@@ -123,14 +142,15 @@ def rendered_files(
     previous: Mapping[str, str],
     jobs: int,
     cards: CardCache | None = None,
+    side: SideJob[Any] | None = None,
 ) -> Iterator[tuple[str, FileData]]:
     """Every artifact's (path, bytes), or UNCHANGED where the output already holds them.
 
     Fingerprints are checked here, and only the pages to render go to the workers,
     unless fingerprinting a big plan costs more than forking (`CHECK_IN_WORKERS`): then
     the workers check and render every page between them. Either way each page is
-    yielded, to be written, as soon as it and the pages before it are done.
-    `cards` must be the one `make_envs` gives its environments (see cards.py)."""
+    yielded, to be written, as soon as it and the pages before it are done. A `side` job
+    runs beside the pages (see `SideJob`). `cards` must be the one `make_envs` gives its environments (see cards.py)."""
     cards = cards or CardCache(None, "")
     paths = [output_path(artifact.path) for artifact in artifacts]
     checked = not (fingerprints.costly and jobs > 1 and len(artifacts) >= CHECK_IN_WORKERS)
@@ -144,7 +164,7 @@ def rendered_files(
             if not records.unchanged(relative, prints[index], previous, fingerprints.bodies)
         ]
     job = _Job(artifacts, paths, default_lang, make_envs, cards, fingerprints, records,
-               previous, checked)  # fmt: skip
+               previous, checked, side)  # fmt: skip
     errors: list[Diagnostic] = []
     position = 0
     batches = deque(units[start : start + BATCH] for start in range(0, len(units), BATCH))
@@ -153,6 +173,7 @@ def rendered_files(
         with Workers(jobs=jobs, total=len(units), setup=_setup, setup_args=(job,)) as workers:
             if workers.jobs > 1:
                 cards.preload()  # read once before the workers fork, not once in each of them
+            beside = workers.submit(_side) if side is not None else None  # first in line
             running = deque((b, workers.map(_page, b)) for b in _take(batches, AHEAD))
             while running:
                 batch, results = running.popleft()
@@ -178,6 +199,8 @@ def rendered_files(
                     yield relative, data
                 if errors:
                     raise BuildError(errors[:MAX_ERRORS])
+            if side is not None:
+                side.done(beside.result() if beside is not None else side.run())
     finally:
         _worker.clear()  # the serial path set up this process: let the plan go
     for skipped in range(position, len(artifacts)):

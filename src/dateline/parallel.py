@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 Unit = TypeVar("Unit")
 Result = TypeVar("Result")
@@ -62,6 +62,15 @@ class Workers:
                 self._setup(*self._setup_args)
                 self._ready = True
             return map(function, units)
+        chunk = max(1, min(64, len(units) // (self.jobs * 8)))
+        return self._start().map(function, units, chunksize=chunk)
+
+    def submit(self, function: Callable[[], Result]) -> Future[Result] | None:
+        """Run `function()` in a worker, beside the units; None without workers (the caller
+        runs it itself). `function` must be a module's own: it is sent by name."""
+        return self._start().submit(function) if self.jobs > 1 else None
+
+    def _start(self) -> ProcessPoolExecutor:
         if self._pool is None:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
@@ -70,8 +79,7 @@ class Workers:
             self._pool = ProcessPoolExecutor(
                 self.jobs, mp_context=context, initializer=self._setup, initargs=self._setup_args
             )
-        chunk = max(1, min(64, len(units) // (self.jobs * 8)))
-        return self._pool.map(function, units, chunksize=chunk)
+        return self._pool
 
     def close(self) -> None:
         if self._pool is not None:

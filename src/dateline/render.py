@@ -122,14 +122,16 @@ def make_environment(
     def term_for(kind: str, key: str) -> Term:
         return terms[(kind, key)]
 
-    shown: dict[tuple[Article, str], tuple[Markup, tuple[str, ...]]] = {}
+    # by the article's id: hashing a frozen dataclass hashes every field, on every card;
+    # the entry holds the article, so its id is not reused while the entry lives
+    shown: dict[tuple[int, str], tuple[Markup, tuple[str, ...], Article]] = {}
     kept = cards or CardCache(None, "")
 
     def card_html(article: Article, heading: str = "h2") -> Markup:
         """The article's listing card (partials/card.html), rendered once and then reused:
         each article is shown on about six listing pages, and cards were most of their cost.
         A reused card still counts the bodies it showed for the page (`bodies_shown`)."""
-        key = (article, repr(heading))  # repr: Markup("<b>") and "<b>" render differently
+        key = (id(article), repr(heading))  # repr: Markup("<b>") and "<b>" render differently
         found = shown.get(key)
         if found is not None:
             note_shown(found[1])
@@ -141,7 +143,7 @@ def make_environment(
 
         with bodies_shown() as seen:
             html = Markup(kept.card(archive.lang, article, heading, render))
-        shown[key] = (html, tuple(seen))
+        shown[key] = (html, tuple(seen), article)
         return html
 
     env.filters.update(

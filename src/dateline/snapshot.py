@@ -23,7 +23,8 @@ Anything else makes a full build: a file added, removed or renamed, any other fi
 diagnostic of an article, a template, static file or the config (`Stamp.frame`), dateline
 itself, the build's options, a held-back article falling due. It still takes every
 unchanged file's loads from the shards (`earlier_loads`), deletes the plan before it
-writes anything, and keeps a new one once it has succeeded. A snapshot that cannot be read
+writes anything, pickles the new one while its pages render (in a render worker, when
+there are some), and puts it in place once it has succeeded (`Pending`). A snapshot that cannot be read
 is ignored. It is unpickled with a restricted unpickler that builds only dateline's records
 and a few standard types, so a tampered cache file cannot run code.
 """
@@ -112,8 +113,31 @@ def drop(path: Path) -> None:
     path.unlink(missing_ok=True)
 
 
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """Where a build writes its plan (`save`, perhaps in a render worker), and where the
+    plan goes once the build has succeeded (`commit`)."""
+
+    path: Path
+    temp: Path
+
+    @classmethod
+    def beside(cls, path: Path) -> Pending:
+        return cls(path, path.with_name(f".{path.name}.{os.getpid()}.tmp"))
+
+    def commit(self) -> None:
+        try:
+            self.temp.replace(self.path)
+        except OSError:
+            self.discard()
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            self.temp.unlink(missing_ok=True)
+
+
 def save(
-    path: Path,
+    pending: Pending,
     *,
     frame: str,
     sources_digests: Mapping[str, str],
@@ -124,13 +148,13 @@ def save(
     artifacts: tuple[Artifact, ...],
     diagnostics: tuple[Diagnostic, ...],
     embargo: dt.datetime | None,
-) -> None:
-    """Write the snapshot: the loads shards that changed, then the plan, each atomically.
+) -> bool:
+    """Write the loads shards that changed, each atomically, then the plan to `pending.temp`.
 
     The plan file holds a header a rebuild checks first, the config, then the plan, whose
     articles are references into the loads shards (`_article`). A plan that cannot be
     pickled (a site plugin's object in a page's data) or written (a full disk) is not
-    kept: the snapshot only ever saves time, so the build goes on without.
+    kept (False): the snapshot only ever saves time, so the build goes on without.
     """
     files = {rel: (digest, signatures.get(rel, "")) for rel, digest in sources_digests.items()}
     refs: dict[int, tuple[str, int]] = {}
@@ -147,11 +171,16 @@ def save(
         pickler = _pickler(buffer)
         pickler.dispatch_table = dispatch
         pickler.dump((archives, artifacts, diagnostics))
-        kept = _save_loads(path, frame, sources_digests, loads)
+        if not _save_loads(pending.path, frame, sources_digests, loads):
+            return False
     except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
-        kept = False
-    if kept:
-        _write(path, buffer)
+        return False
+    try:
+        pending.temp.write_bytes(buffer.getbuffer())
+    except OSError:
+        pending.discard()
+        return False
+    return True
 
 
 def _save_loads(
