@@ -210,22 +210,23 @@ def _save_loads(
     return True
 
 
-def _read_shard(path: Path, frame: str) -> tuple[dict[str, str], memoryview] | None:
-    """A loads shard made under this frame, intact: its files (→ digest) and its loads' bytes."""
+def _read_shard(path: Path, frame: str) -> tuple[dict[str, str], io.BytesIO] | None:
+    """A loads shard made under this frame, intact: its files (→ digest), and the file's
+    stream where its loads start (read once, never copied)."""
     try:
-        stream = io.BytesIO(path.read_bytes())
+        data = path.read_bytes()
+        stream = io.BytesIO(data)
         head = _Unpickler(stream, None).load()
     except Exception:
         return None
-    body = stream.getbuffer()[stream.tell() :]
     if (
         isinstance(head, dict)
         and head.get("format") == FORMAT
         and head.get("frame") == frame
         and isinstance(files := head.get("files"), dict)
-        and head.get("digest") == hashlib.sha256(body).hexdigest()
+        and head.get("digest") == hashlib.sha256(memoryview(data)[stream.tell() :]).hexdigest()
     ):
-        return files, body
+        return files, stream
     return None
 
 
@@ -270,7 +271,7 @@ def _read_loads(
         loads: object = None
         if shard is not None and (expected is None or shard[0] == wanted[number]):
             with contextlib.suppress(Exception):
-                loads = _Unpickler(io.BytesIO(shard[1]), cache).load()
+                loads = _Unpickler(shard[1], cache).load()
         if not isinstance(loads, dict) or shard is None:
             if expected is not None:
                 return None
