@@ -441,16 +441,24 @@ class Fingerprints:
 
         A scalar's repr tells the types apart by itself (quotes, digits, True/None).
         Articles, terms and their groups are shown on many pages: each is encoded once
-        per build (an article as the digest of its repr, whose body is a digest too).
+        per build, as a digest (an article as the digest of its repr, whose body is a
+        digest too), so a page showing a year of articles hashes 64 characters for it,
+        not the year's whole text again.
         """
         kind = type(value)
         if kind in _SCALARS or value is None:
             return repr(value)
+        if kind in _MOMENTS:  # as `_encode_new` ends, without its checks (a sitemap has 26,000)
+            return f"{kind.__qualname__}:{value!r}"
         if kind not in _SHARED:
             return self._encode_new(value)
         found = self._memo.get(id(value))
         if found is None:
-            found = shown_identity(value) if isinstance(value, Article) else self._encode_new(value)
+            found = (
+                shown_identity(value)
+                if isinstance(value, Article)
+                else _sha(self._encode_new(value))  # its text names its type
+            )
             self._memo[id(value)] = found
             self._keep.append(value)
         return found
@@ -499,6 +507,7 @@ class RecordedFingerprints(Fingerprints):
 
 
 _SCALARS = frozenset({str, int, float, bool})
+_MOMENTS = frozenset({dt.datetime, dt.date})
 _SHARED = frozenset({Article, Term, TermGroup, MonthGroup, YearGroup})
 
 
