@@ -150,7 +150,8 @@ def rendered_files(
     unless fingerprinting a big plan costs more than forking (`CHECK_IN_WORKERS`): then
     the workers check and render every page between them. Either way each page is
     yielded, to be written, as soon as it and the pages before it are done. A `side` job
-    runs beside the pages (see `SideJob`). `cards` must be the one `make_envs` gives its environments (see cards.py)."""
+    runs beside the pages (see `SideJob`). `cards` must be the one `make_envs` gives its
+    environments (see cards.py)."""
     cards = cards or CardCache(None, "")
     paths = [output_path(artifact.path) for artifact in artifacts]
     checked = not (fingerprints.costly and jobs > 1 and len(artifacts) >= CHECK_IN_WORKERS)
