@@ -33,7 +33,7 @@ import json
 import os
 import zlib
 import zoneinfo
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -126,6 +126,41 @@ def _write_json(path: Path, data: object) -> None:
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), "utf-8")
     temp.replace(path)
+
+
+# --- records kept in shards (page records, cards.py, snapshot.py's loads) --------------------
+
+
+def shard_of(key: str, count: int) -> int:
+    """Which of `count` shard files keeps `key`: the same in every process and build."""
+    return zlib.crc32(key.encode("utf-8", "surrogatepass")) % count
+
+
+def three_strings(
+    entries: Mapping[str, object], number: int, shard: Callable[[str], int]
+) -> Iterator[tuple[str, list[str]]]:
+    """The entries of shard file `number` that are lists of three strings and belong in it:
+    one kept in another shard would never be rewritten, so it is dropped."""
+    for key, value in entries.items():
+        if (
+            isinstance(value, list) and len(value) == 3 and all(isinstance(x, str) for x in value)
+            and shard(key) == number
+        ):  # fmt: skip
+            yield key, value
+
+
+def write_shards(
+    path_of: Callable[[int], Path],
+    shards: Mapping[int, Mapping[str, list[str]]],
+    head: Mapping[str, object],
+    section: str,
+) -> None:
+    """Write each shard given, its entries under `section` after `head`; an empty one goes."""
+    for number, entries in sorted(shards.items()):
+        if entries:
+            _write_json(path_of(number), {**head, section: dict(sorted(entries.items()))})
+        else:
+            path_of(number).unlink(missing_ok=True)
 
 
 class ContentCache:
@@ -551,16 +586,8 @@ class PageRecords:
         for number in range(_PAGE_SHARDS) if self.folder else ():
             data = _read_json(self._shard_path(number))
             pages = data.get("pages") if isinstance(data, dict) else None
-            if not (
-                isinstance(data, dict) and data.get("format") == FORMAT and isinstance(pages, dict)
-            ):
-                continue
-            self.records.update(
-                (k, v)
-                for k, v in pages.items()
-                if isinstance(v, list) and len(v) == 3 and all(isinstance(x, str) for x in v)
-                and _page_shard(k) == number  # a record in another shard would never be rewritten
-            )  # fmt: skip
+            if isinstance(data, dict) and data.get("format") == FORMAT and isinstance(pages, dict):
+                self.records.update(three_strings(pages, number, _page_shard))
 
     def _shard_path(self, number: int) -> Path:
         assert self.folder is not None
@@ -605,17 +632,10 @@ class PageRecords:
                 found = shards.get(_page_shard(relative))
                 if found is not None:
                     found[relative] = record
-        for number, pages in sorted(shards.items()):
-            if pages:
-                _write_json(
-                    self._shard_path(number),
-                    {"format": FORMAT, "pages": dict(sorted(pages.items()))},
-                )
-            else:
-                self._shard_path(number).unlink(missing_ok=True)
+        write_shards(self._shard_path, shards, {"format": FORMAT}, "pages")
         (self.folder / f"{self.stem}.json").unlink(missing_ok=True)  # the unsharded file of old
         self.records = self.fresh
 
 
 def _page_shard(relative: str) -> int:
-    return zlib.crc32(relative.encode("utf-8", "surrogatepass")) % _PAGE_SHARDS
+    return shard_of(relative, _PAGE_SHARDS)

@@ -25,11 +25,17 @@ the parent saves them all.
 from __future__ import annotations
 
 import hashlib
-import zlib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-from dateline.cache import _read_json, _write_json, cache_dir, shown_identity
+from dateline.cache import (
+    _read_json,
+    cache_dir,
+    shard_of,
+    shown_identity,
+    three_strings,
+    write_shards,
+)
 from dateline.model import Article, bodies_shown, note_shown
 
 FORMAT = 2
@@ -45,8 +51,7 @@ def card_key(lang: str, path: str, heading: object) -> str:
 
 def _shard(key: str) -> int:
     """The file a card is kept in: by language and article, so all its headings go together."""
-    article = key.rsplit("\0", 1)[0]
-    return zlib.crc32(article.encode("utf-8", "surrogatepass")) % SHARDS
+    return shard_of(key.rsplit("\0", 1)[0], SHARDS)
 
 
 class CardCache:
@@ -91,12 +96,7 @@ class CardCache:
                     and data.get("site") == self.site
                     and isinstance(cards := data.get("cards"), dict)
                 ):
-                    self._loaded.update(
-                        (k, v)
-                        for k, v in cards.items()
-                        if isinstance(v, list) and len(v) == 3 and all(isinstance(x, str) for x in v)
-                        and _shard(k) == number  # a card in another shard would never be rewritten
-                    )  # fmt: skip
+                    self._loaded.update(three_strings(cards, number, _shard))
         return self._loaded
 
     def card(self, lang: str, article: object, heading: object, render: Callable[[], str]) -> str:
@@ -149,15 +149,8 @@ class CardCache:
                 kept.setdefault(_shard(key), {})[key] = card
             else:
                 self._dirty.add(_shard(key))
-        for number in sorted(self._dirty):
-            cards = kept.get(number, {})
-            if cards:
-                _write_json(
-                    self._shard_path(number),
-                    {"format": FORMAT, "site": self.site, "cards": dict(sorted(cards.items()))},
-                )
-            else:
-                self._shard_path(number).unlink(missing_ok=True)
+        head = {"format": FORMAT, "site": self.site}
+        write_shards(self._shard_path, {n: kept.get(n, {}) for n in self._dirty}, head, "cards")
         self._shard_path(None).unlink(missing_ok=True)  # the unsharded file of old
         self._loaded = {key: card for shard in kept.values() for key, card in shard.items()}
         self._dirty = set()

@@ -39,7 +39,6 @@ import hashlib
 import io
 import os
 import pickle
-import zlib
 import zoneinfo
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
@@ -50,7 +49,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from dateline.cache import ContentCache, Loaded
+from dateline.cache import ContentCache, Loaded, shard_of
 from dateline.config import SiteConfig
 from dateline.content import sources
 from dateline.content.loader import Loader, current_digest, load_source
@@ -254,7 +253,7 @@ def _loads_path(plan: Path, number: int) -> Path:
 
 
 def _load_shard(relative: str) -> int:
-    return zlib.crc32(relative.encode("utf-8", "surrogatepass")) % LOAD_SHARDS
+    return shard_of(relative, LOAD_SHARDS)
 
 
 def _read_loads(
