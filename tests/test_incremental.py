@@ -176,7 +176,7 @@ def test_incremental_build_equals_clean_build_when_workers_check_pages(
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(parallel, "MIN_UNITS_PER_JOB", 1)
         patch.setattr(pages, "CHECK_IN_WORKERS", 1)
-        patch.setattr(pages, "BATCH", 5)  # several batches in flight
+        patch.setattr(parallel, "WINDOW", 3)  # the window refills, shares done on both sides
         check_edits(edits, jobs=2)
 
 

@@ -2,15 +2,15 @@
 
 A page is rendered when what it shows changed (its artifact's data, the templates,
 the site-wide values: see `cache.Fingerprints`) or when the output no longer holds
-the bytes it was last rendered to. Rendering runs in batches, so a cold build of a
-big archive never holds every page in memory at once.
+the bytes it was last rendered to. Pages are rendered at most `parallel.WINDOW` ahead
+of the one being written, so a cold build of a big archive never holds every page in
+memory at once.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -27,8 +27,7 @@ from dateline.render import RenderError, render_artifact, template_dirs
 from dateline.urls import output_path
 from dateline.write import UNCHANGED, FileData
 
-BATCH = 1024  # pages handed to the workers at once: bounds memory on a cold build
-AHEAD = 2  # batches in the workers while the parent writes: they never wait for it
+BATCH = 1024  # after a page's error, the pages up to the next multiple of this are rendered
 CHECK_IN_WORKERS = 10_000  # pages: from here a fully planned site is fingerprinted in the workers
 MAX_ERRORS = 20
 
@@ -167,46 +166,40 @@ def rendered_files(
     job = _Job(artifacts, paths, default_lang, make_envs, cards, fingerprints, records,
                previous, checked, side)  # fmt: skip
     errors: list[Diagnostic] = []
+    stop = len(artifacts)  # after an error, the pages up to the end of its batch, for theirs
     position = 0
-    batches = deque(units[start : start + BATCH] for start in range(0, len(units), BATCH))
-    # one set of workers for every batch: each sets up its templates and cards once
     try:
         with Workers(jobs=jobs, total=len(units), setup=_setup, setup_args=(job,)) as workers:
             if workers.jobs > 1:
                 cards.preload()  # read once before the workers fork, not once in each of them
             beside = workers.submit(_side) if side is not None else None  # first in line
-            running = deque((b, workers.map(_page, b)) for b in _take(batches, AHEAD))
-            while running:
-                batch, results = running.popleft()
-                running.extend((b, workers.map(_page, b)) for b in _take(batches, 1))
-                for index, result in zip(batch, results, strict=True):
-                    if isinstance(result, Diagnostic):
-                        errors += [] if result in errors else [result]
-                        continue
-                    if errors:
-                        continue  # the rest of the batch only for its errors
-                    for skipped in range(position, index):  # kept by the parent's check
-                        yield paths[skipped], UNCHANGED
-                    position = index + 1
-                    relative = paths[index]
-                    if result is None:  # a worker's check found the output up to date
-                        records.keep(relative)
-                        yield relative, UNCHANGED
-                        continue
-                    fingerprint, data, new_cards, shown = result
-                    cards.merge(new_cards)
-                    records.record(relative, fingerprint or prints[index], data,
-                                   fingerprints.body_deps(shown))  # fmt: skip
-                    yield relative, data
+            for index, result in zip(units, workers.map(_page, units), strict=True):
+                if index >= stop:
+                    break
+                if isinstance(result, Diagnostic):
+                    errors += [] if result in errors else [result]
+                    stop = min(stop, (index // BATCH + 1) * BATCH)
+                    continue
                 if errors:
-                    raise BuildError(errors[:MAX_ERRORS])
+                    continue
+                for skipped in range(position, index):  # kept by the parent's check
+                    yield paths[skipped], UNCHANGED
+                position = index + 1
+                relative = paths[index]
+                if result is None:  # a worker's check found the output up to date
+                    records.keep(relative)
+                    yield relative, UNCHANGED
+                    continue
+                fingerprint, data, new_cards, shown = result
+                cards.merge(new_cards)
+                records.record(relative, fingerprint or prints[index], data,
+                               fingerprints.body_deps(shown))  # fmt: skip
+                yield relative, data
+            if errors:
+                raise BuildError(errors[:MAX_ERRORS])
             if side is not None:
                 side.done(beside.result() if beside is not None else side.run())
     finally:
-        _worker.clear()  # the serial path set up this process: let the plan go
+        _worker.clear()  # this process rendered too: let the plan go
     for skipped in range(position, len(artifacts)):
         yield paths[skipped], UNCHANGED
-
-
-def _take(items: deque[Sequence[int]], count: int) -> list[Sequence[int]]:
-    return [items.popleft() for _ in range(min(count, len(items)))]

@@ -1,8 +1,11 @@
-"""Run one function over many picklable work units: in a process pool, or in this process.
+"""Run one function over many picklable work units: in this process and a pool beside it.
 
-Both paths call the same function on the same units in the same order, so they
-give the same results; the pool only pays off when there is enough work
-(starting workers costs more than converting a handful of articles).
+`jobs` processes share the work, this one included: it takes units the pool has not
+started whenever the result it needs next is not back yet, so on two CPUs one forked
+worker and this process do the work of two, with one process less holding memory.
+Every path calls the same function on the same units and yields the results in order,
+so they give the same results; the pool only pays off when there is enough work
+(starting a worker costs more than converting a handful of articles).
 Workers are forked, so the state they share (config, archive) is inherited, not
 pickled; where fork is missing the serial path runs.
 """
@@ -10,8 +13,10 @@ pickled; where fork is missing the serial path runs.
 from __future__ import annotations
 
 import os
+import sys
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -20,6 +25,9 @@ Unit = TypeVar("Unit")
 Result = TypeVar("Result")
 
 MIN_UNITS_PER_JOB = 200  # below this much work per extra process, the serial path is faster
+CHUNK = 64  # units per hand-out: small enough to share the tail of the work evenly
+WINDOW = 2048  # units handed out ahead of the result needed next: bounds results held
+SWITCH_INTERVAL = 0.001  # seconds between this process's threads while it shares the work
 
 
 def default_jobs() -> int:
@@ -31,17 +39,17 @@ def default_jobs() -> int:
 
 
 class Workers:
-    """Up to `jobs` forked processes, set up once and reused for every batch given to `map`.
+    """`jobs` processes (this one and `jobs - 1` forked), set up once and reused by `map`.
 
     A build renders in batches (bounded memory); starting a pool per batch made every
     worker set up its templates and listing cards again. Whether to fork at all is
-    decided once, from the `total` number of units all batches will bring.
+    decided once, from the `total` number of units all calls will bring.
     """
 
     def __init__(
         self, *, jobs: int, total: int, setup: Callable[..., None], setup_args: tuple[Any, ...] = ()
     ) -> None:
-        self.jobs = min(jobs, total // MIN_UNITS_PER_JOB)
+        self.jobs = max(1, min(jobs, total // MIN_UNITS_PER_JOB))
         if self.jobs > 1:  # imported only then: an incremental build seldom needs a pool
             import multiprocessing
 
@@ -53,22 +61,63 @@ class Workers:
         self._ready = False
 
     def map(self, function: Callable[[Unit], Result], units: Sequence[Unit]) -> Iterator[Result]:
-        """`function(u) for u in units`, in order, in the workers or (one job) in this process.
+        """`function(u) for u in units`, in order, shared between this process and the pool.
 
         Lazy: the caller takes each result as it comes (a page is written while the next
-        ones render). In the pool every unit is handed out at once."""
+        ones render), and at most `WINDOW` units are handed out ahead of it. `function`
+        must be a module's own: it is sent to the workers by name."""
         if self.jobs <= 1:
-            if not self._ready:
-                self._setup(*self._setup_args)
-                self._ready = True
+            self._set_up_here()
             return map(function, units)
-        chunk = max(1, min(64, len(units) // (self.jobs * 8)))
-        return self._start().map(function, units, chunksize=chunk)
+        return self._shared(function, units)
 
     def submit(self, function: Callable[[], Result]) -> Future[Result] | None:
-        """Run `function()` in a worker, beside the units; None without workers (the caller
-        runs it itself). `function` must be a module's own: it is sent by name."""
+        """Run `function()` in a worker, before any unit handed out later; None without
+        workers (the caller runs it itself). `function` is sent by name, like `map`'s."""
         return self._start().submit(function) if self.jobs > 1 else None
+
+    def _shared(
+        self, function: Callable[[Unit], Result], units: Sequence[Unit]
+    ) -> Iterator[Result]:
+        pool = self._start()
+        size = max(1, min(CHUNK, len(units) // (self.jobs * 8)))
+        waiting = deque(units[start : start + size] for start in range(0, len(units), size))
+        window: deque[_Share[Unit, Result]] = deque()
+        # The pool's threads here (results in, units out) wait for the interpreter lock
+        # while this thread works: at the default 5 ms per hand-over a worker starves.
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL)
+        try:
+            while waiting or window:
+                while waiting and len(window) * size < WINDOW:
+                    chunk = waiting.popleft()
+                    window.append(_Share(chunk, pool.submit(_run_chunk, function, chunk)))
+                head = window[0]
+                if not head.ready() and self._take_one(window, function):
+                    continue  # did one share here; the head may be back meanwhile
+                window.popleft()
+                yield from head.results()
+        finally:
+            sys.setswitchinterval(interval)
+
+    def _take_one(
+        self, window: deque[_Share[Unit, Result]], function: Callable[[Unit], Result]
+    ) -> bool:
+        """Do here the first share no worker has started; False when every share has been.
+
+        The first, not the last: the results done here then wait least for the ones before
+        them, and the window refills as fast as both sides work."""
+        for share in window:
+            if share.take():
+                self._set_up_here()
+                share.run_here(function)
+                return True
+        return False
+
+    def _set_up_here(self) -> None:
+        if not self._ready:
+            self._setup(*self._setup_args)
+            self._ready = True
 
     def _start(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -77,8 +126,9 @@ class Workers:
 
             context = multiprocessing.get_context("fork")
             self._pool = ProcessPoolExecutor(
-                self.jobs, mp_context=context, initializer=self._setup, initargs=self._setup_args
-            )
+                self.jobs - 1, mp_context=context, initializer=self._setup,
+                initargs=self._setup_args,
+            )  # fmt: skip
         return self._pool
 
     def close(self) -> None:
@@ -91,6 +141,43 @@ class Workers:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _Share(Generic[Unit, Result]):
+    """One chunk of units, handed to the pool; taken back to run here if no worker began it."""
+
+    def __init__(self, chunk: Sequence[Unit], future: Future[_Done[Result]]) -> None:
+        self.chunk = chunk
+        self.future = future
+        self._here: _Done[Result] | None = None
+
+    def ready(self) -> bool:
+        return self._here is not None or self.future.done()
+
+    def take(self) -> bool:
+        return self._here is None and self.future.cancel()
+
+    def run_here(self, function: Callable[[Unit], Result]) -> None:
+        self._here = _run_chunk(function, self.chunk)
+
+    def results(self) -> Iterator[Result]:
+        """Its results, then the error that stopped it (in its turn, after those before it)."""
+        done, error = self._here if self._here is not None else self.future.result()
+        yield from done
+        if error is not None:
+            raise error
+
+
+_Done = tuple[list[Result], Exception | None]
+
+
+def _run_chunk(function: Callable[[Unit], Result], chunk: Sequence[Unit]) -> _Done[Result]:
+    done: list[Result] = []
+    try:
+        done.extend(function(unit) for unit in chunk)
+    except Exception as exc:  # raised where the caller takes the results
+        return done, exc
+    return done, None
 
 
 def run_all(
