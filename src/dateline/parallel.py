@@ -39,11 +39,10 @@ def default_jobs() -> int:
 
 
 class Workers:
-    """`jobs` processes (this one and `jobs - 1` forked), set up once and reused by `map`.
+    """`jobs` processes (this one and `jobs - 1` forked), each set up once for every `map`.
 
-    A build renders in batches (bounded memory); starting a pool per batch made every
-    worker set up its templates and listing cards again. Whether to fork at all is
-    decided once, from the `total` number of units all calls will bring.
+    Whether to fork at all is decided once, from the `total` number of units all calls
+    will bring; a page-rendering job also hands the pool one side job (`submit`).
     """
 
     def __init__(
