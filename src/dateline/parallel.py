@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 Unit = TypeVar("Unit")
 Result = TypeVar("Result")
 
-MIN_UNITS_PER_JOB = 200  # below this much work per extra process, the serial path is faster
+MIN_UNITS_PER_JOB = 100  # per extra process: below, forking and setting one up costs more
 CHUNK = 64  # units per hand-out: small enough to share the tail of the work evenly
 WINDOW = 2048  # units handed out ahead of the result needed next: bounds results held
 SWITCH_INTERVAL = 0.001  # seconds between this process's threads while it shares the work
