@@ -140,7 +140,9 @@ def add_build_options(build: argparse.ArgumentParser) -> None:
         "--no-cache", action="store_true", help="full build: ignore and leave .dateline-cache/"
     )
     build.add_argument(
-        "--jobs", type=_positive, help="processes that render (default: one per CPU)"
+        "--jobs",
+        type=_positive,
+        help="processes that convert and render, this one included (default: one per CPU)",
     )
     build.set_defaults(handler=run_build)
 
