@@ -24,9 +24,9 @@ diagnostic of an article, a template, static file or the config (`Stamp.frame`),
 itself, the build's options, a held-back article falling due. It still takes every
 unchanged file's loads from the shards (`earlier_loads`), deletes the plan before it
 writes anything, pickles the new one while its pages render (in a render worker, when
-there are some), and puts it in place once it has succeeded (`Pending`). A snapshot that cannot be read
-is ignored. It is unpickled with a restricted unpickler that builds only dateline's records
-and a few standard types, so a tampered cache file cannot run code.
+there is one), and puts it in place once it has succeeded (`Pending`). A snapshot that
+cannot be read is ignored. It is unpickled with a restricted unpickler that builds only
+dateline's records and a few standard types, so a tampered cache file cannot run code.
 """
 
 from __future__ import annotations
