@@ -17,6 +17,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -465,6 +466,41 @@ def test_workers_that_check_pages_render_what_the_parent_would(
     assert by_workers == by_parent, sorted(by_parent)
     assert "/news/2024/02/10/border-post-closes/" in by_workers
     assert "/news/2024/04/10/returnees-get-support/" not in by_workers, sorted(by_workers)
+
+
+def test_fewer_pages_go_ahead_of_the_writer_when_every_unit_renders_one(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rendered pages are big: when every unit renders one (the parent's check left only
+    those, or nothing was recorded to check against) at most `RENDER_WINDOW` are handed
+    out ahead; when the workers check pages that mostly stay, the pool's default."""
+    asked: list[int | None] = []
+    original = parallel.Workers.map
+
+    def spy(self: parallel.Workers, function: Any, units: Any, *, window: int | None = None) -> Any:
+        if function is pages._page:
+            asked.append(window)
+        return original(self, function, units, window=window)
+
+    monkeypatch.setattr(parallel.Workers, "map", spy)
+    monkeypatch.setattr(parallel, "MIN_UNITS_PER_JOB", 1)  # start the pool for a small site
+    files = {
+        f"content/a{i}.md": article_md(TITLES[i], f"2024-0{i + 1}-10", f"Body {i}.",
+                                       country=COUNTRIES[i % 4])
+        for i in range(6)
+    }  # fmt: skip
+    root = make_site(files)
+    article = root / "content/a2.md"
+    build(root, jobs=2)  # cold, the parent checks
+    article.write_text(article.read_text(encoding="utf-8") + "More.\n", encoding="utf-8")
+    build(root, jobs=2)  # the parent checks: the units left are the pages to render
+    monkeypatch.setattr(pages, "CHECK_IN_WORKERS", 1)
+    article.write_text(article.read_text(encoding="utf-8") + "Again.\n", encoding="utf-8")
+    build(root, jobs=2)  # the workers check, against the pages recorded
+    shutil.rmtree(root / CACHE_DIR)
+    build(root, jobs=2)  # the workers check, with nothing recorded: every page renders
+    window = pages.RENDER_WINDOW
+    assert asked == [window, window, None, window]
 
 
 def test_adding_an_article_rewrites_the_listings_not_every_page(

@@ -2,9 +2,9 @@
 
 A page is rendered when what it shows changed (its artifact's data, the templates,
 the site-wide values: see `cache.Fingerprints`) or when the output no longer holds
-the bytes it was last rendered to. Pages are rendered at most `parallel.WINDOW` ahead
-of the one being written, so a cold build of a big archive never holds every page in
-memory at once.
+the bytes it was last rendered to. Pages are rendered at most `RENDER_WINDOW` ahead of
+the one being written, so a cold build of a big archive never holds every page in memory
+at once.
 """
 
 from __future__ import annotations
@@ -30,6 +30,10 @@ from dateline.write import UNCHANGED, FileData
 BATCH = 1024  # after a page's error, the pages up to the next multiple of this are rendered
 CHECK_IN_WORKERS = 10_000  # pages: from here a fully planned site is fingerprinted in the workers
 MAX_ERRORS = 20
+# Pages handed out ahead of the one being written when every unit renders one (about
+# 25 KB each: 13 MB held at most). When the workers check pages that mostly stay, the
+# results are small and the pool's longer default keeps the worker fed.
+RENDER_WINDOW = 512
 
 EnvFactory = Callable[[], Mapping[str, jinja2.Environment]]
 R = TypeVar("R")
@@ -173,7 +177,10 @@ def rendered_files(
             if workers.jobs > 1:
                 cards.preload()  # read once before the workers fork, not once in each of them
             beside = workers.submit(_side) if side is not None else None  # first in line
-            for index, result in zip(units, workers.map(_page, units), strict=True):
+            every_unit_renders = checked or not records.records  # checked: only those left
+            window = RENDER_WINDOW if every_unit_renders else None
+            results = workers.map(_page, units, window=window)
+            for index, result in zip(units, results, strict=True):
                 if index >= stop:
                     break
                 if isinstance(result, Diagnostic):

@@ -59,16 +59,20 @@ class Workers:
         self._pool: ProcessPoolExecutor | None = None
         self._ready = False
 
-    def map(self, function: Callable[[Unit], Result], units: Sequence[Unit]) -> Iterator[Result]:
+    def map(
+        self, function: Callable[[Unit], Result], units: Sequence[Unit], *,
+        window: int | None = None,
+    ) -> Iterator[Result]:  # fmt: skip
         """`function(u) for u in units`, in order, shared between this process and the pool.
 
         Lazy: the caller takes each result as it comes (a page is written while the next
-        ones render), and at most `WINDOW` units are handed out ahead of it. `function`
-        must be a module's own: it is sent to the workers by name."""
+        ones render), and at most `window` units (default `WINDOW`) are handed out ahead
+        of it: a caller whose results are big asks for fewer. `function` must be a
+        module's own: it is sent to the workers by name."""
         if self.jobs <= 1:
             self._set_up_here()
             return map(function, units)
-        return self._shared(function, units)
+        return self._shared(function, units, WINDOW if window is None else window)
 
     def submit(self, function: Callable[[], Result]) -> Future[Result] | None:
         """Run `function()` in a worker, before any unit handed out later; None without
@@ -76,7 +80,7 @@ class Workers:
         return self._start().submit(function) if self.jobs > 1 else None
 
     def _shared(
-        self, function: Callable[[Unit], Result], units: Sequence[Unit]
+        self, function: Callable[[Unit], Result], units: Sequence[Unit], ahead: int
     ) -> Iterator[Result]:
         pool = self._start()
         size = max(1, min(CHUNK, len(units) // (self.jobs * 8)))
@@ -88,7 +92,7 @@ class Workers:
         sys.setswitchinterval(SWITCH_INTERVAL)
         try:
             while waiting or window:
-                while waiting and len(window) * size < WINDOW:
+                while waiting and (not window or len(window) * size < ahead):
                     chunk = waiting.popleft()
                     window.append(_Share(chunk, pool.submit(_run_chunk, function, chunk)))
                 head = window[0]

@@ -87,16 +87,18 @@ def test_an_error_comes_after_the_results_before_it(jobs: int) -> None:
     assert got == list(range(13))
 
 
+@pytest.mark.parametrize(("default", "asked"), [(24, None), (2048, 24)])
 def test_units_are_handed_out_at_most_a_window_ahead(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, default: int, asked: int | None
 ) -> None:
-    """A slow consumer (the writer) holds back the work: results never pile up."""
-    monkeypatch.setattr(parallel, "WINDOW", 24)
+    """A slow consumer (the writer) holds back the work: results never pile up. The
+    window is the pool's default, or the one the caller asks for (big results)."""
+    monkeypatch.setattr(parallel, "WINDOW", default)
     monkeypatch.setattr(parallel, "CHUNK", 4)
     LOG[:] = [tmp_path / "started.log"]
     LOG[0].write_text("", encoding="utf-8")
     with Workers(jobs=2, total=200, setup=_noop) as workers:
-        results: Iterator[int] = workers.map(_logged, range(200))
+        results: Iterator[int] = workers.map(_logged, range(200), window=asked)
         for consumed, unit in enumerate(results, start=1):
             assert unit == consumed - 1
             if consumed % 50 == 0:
