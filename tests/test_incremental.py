@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from dateline import pages, parallel
 from dateline.build import BuildReport
 from dateline.cache import CACHE_DIR, PageRecords
+from dateline.content import sources
 from dateline.model import Artifact
 from dateline.theme import theme_templates
 from dateline.write import MANIFEST, previous_path
@@ -422,6 +423,35 @@ def test_parallel_and_serial_builds_give_the_same_bytes(
     pooled = build(root, out_dir=tmp_path / "pooled", use_cache=False, jobs=2)
     assert serial.pages == pooled.pages
     assert tree(tmp_path / "serial") == tree(tmp_path / "pooled")
+
+
+def test_a_cold_build_reads_no_content_file_before_it_forks(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file no cache has seen is read where it is parsed: the build process holds no
+    text when it forks its worker (which would count every text again in memory)."""
+    readers: list[int] = []
+    at_fork: list[int] = []
+    read, start = sources.read_source, parallel.Workers._start
+
+    def reading(path: Path, root: Path) -> object:
+        readers.append(os.getpid())  # in this process only: a worker's list is its own
+        return read(path, root)
+
+    def forking(self: parallel.Workers) -> Any:
+        if self._pool is None:
+            at_fork.append(len(readers))
+        return start(self)
+
+    monkeypatch.setattr(sources, "read_source", reading)
+    monkeypatch.setattr(parallel.Workers, "_start", forking)
+    monkeypatch.setattr(parallel, "MIN_UNITS_PER_JOB", 1)  # start the pool for a small site
+    root = make_site(
+        {f"content/{i:02d}.md": article_md(f"{TITLES[i % 6]} {i}", "2025-03-01") for i in range(24)}
+    )
+    assert build(root, jobs=2).articles == 24
+    assert at_fork[:1] == [0], at_fork
+    assert len(readers) < 24  # the worker read its share
 
 
 def test_workers_that_check_pages_render_what_the_parent_would(

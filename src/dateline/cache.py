@@ -237,6 +237,10 @@ class ContentCache:
             return str(seen[2])
         return None
 
+    def has_seen(self, relative: str) -> bool:
+        """Whether a load of this file may be cached (a file never seen is a sure miss)."""
+        return relative in self._stats
+
     def remember_stat(self, relative: str, stat: os.stat_result, digest: str) -> None:
         """Note a file's stat for content already known (a touched but unchanged file)."""
         record = [stat.st_mtime_ns, stat.st_size, digest]

@@ -95,12 +95,15 @@ def load_site(
     Files the cache knows are not even read; the others are parsed (in `jobs` processes
     when there are many) and added to it. `earlier` (the last full build's loads, by
     file: digest and result; snapshot.py) is used first where a file's digest matches.
+    A file neither of them has seen is read where it is parsed, not here: a cold build
+    would otherwise hold every text in this process at once, and fork its workers with
+    them (a second copy in summed RSS).
     """
     relatives, problems = sources.discover(config.root, config.content_dir)
     cache = cache or ContentCache(None, "")
     earlier = earlier or {}
     loaded: dict[str, Loaded] = {}
-    misses: list[tuple[sources.SourceFile, os.stat_result]] = []
+    misses: list[tuple[sources.SourceFile | str, os.stat_result]] = []
 
     def known(relative: str, digest: str) -> Loaded | None:
         found = earlier.get(relative)
@@ -110,6 +113,10 @@ def load_site(
         return cache.get(relative, digest)
 
     for relative in relatives:
+        if relative not in earlier and not cache.has_seen(relative):  # a sure miss:
+            stat = os.stat(f"{config.root}{os.sep}{relative}")  # noqa: PTH116 - as below
+            misses.append((relative, stat))  # read by the worker that parses it
+            continue
         found = current_digest(config, cache, relative)
         if isinstance(found, Diagnostic):
             problems.append(found)
@@ -128,9 +135,14 @@ def load_site(
         loaded[relative] = hit
     results = run_all(_load_in_worker, [s for s, _ in misses], jobs=jobs, setup=_worker_setup,
                       setup_args=(config,))  # fmt: skip
-    for (source, stat), result in zip(misses, results, strict=True):
-        cache.put(source.path, stat, source.digest, result)
-        loaded[source.path] = result
+    for (unit, stat), result in zip(misses, results, strict=True):
+        if isinstance(result, Diagnostic):  # a file read only there, and unreadable
+            problems.append(result)
+            continue
+        digest, fresh = result
+        relative = unit if isinstance(unit, str) else unit.path
+        cache.put(relative, stat, digest, fresh)
+        loaded[relative] = fresh
     articles: list[Article] = []
     for relative in relatives:
         if relative in loaded:
@@ -163,8 +175,16 @@ def _worker_setup(config: SiteConfig) -> None:
     _worker_loader[:] = [Loader.for_site(config)]
 
 
-def _load_in_worker(source: sources.SourceFile) -> Loaded:
-    return load_source(source, _worker_loader[0])
+def _load_in_worker(unit: sources.SourceFile | str) -> tuple[str, Loaded] | Diagnostic:
+    """(Digest, loads) of a file read already, or of one read here first (`unit`: its path)."""
+    loader = _worker_loader[0]
+    root = loader.config.root
+    source = (
+        unit if isinstance(unit, sources.SourceFile) else sources.read_source(root / unit, root)
+    )
+    if isinstance(source, Diagnostic):
+        return source
+    return source.digest, load_source(source, loader)
 
 
 def load_source(
