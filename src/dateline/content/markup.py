@@ -4,9 +4,9 @@ One `Markdown` instance is reused and reset between documents (creating one
 per article dominates load time on big archives; reset() stops footnotes and
 abbreviations leaking from one article into the next). Documents that hold nothing the
 "extra" extensions act on convert without them, and with only the inline patterns whose
-characters they contain: the same HTML in about half the time (most bulletins are
-paragraphs, lists, emphasis and links; Python-Markdown tries every inline pattern on
-every run of text).
+characters they contain: the same HTML in about 40 % less time (0.9 against 1.4 ms a
+body of the benchmark corpus; most bulletins are paragraphs, lists, emphasis and links,
+and Python-Markdown tries every inline pattern on every run of text).
 """
 
 from __future__ import annotations
@@ -112,7 +112,8 @@ class MarkdownRenderer:
     def __init__(self, *, allow_raw_html: bool = True) -> None:
         self._allow_raw_html = allow_raw_html
         self._md = _markdown(_extensions(), allow_raw_html=allow_raw_html)
-        # Lean converters by the inline patterns they keep: a few dozen at most.
+        # Lean converters by the inline patterns they keep: one per mix of syntax met
+        # (under a hundred, a handful in practice; the benchmark corpus needs two).
         self._lean: dict[frozenset[str], markdown.Markdown] = {}
 
     def convert(self, text: str) -> str:
