@@ -2,9 +2,10 @@
 
 A page is rendered when what it shows changed (its artifact's data, the templates,
 the site-wide values: see `cache.Fingerprints`) or when the output no longer holds
-the bytes it was last rendered to. Pages are rendered at most `RENDER_WINDOW` ahead of
-the one being written, so a cold build of a big archive never holds every page in memory
-at once.
+the bytes it was last rendered to. When every page renders (a cold build), at most
+`RENDER_WINDOW` are rendered ahead of the one being written, so a big archive never holds
+every page in memory at once; when the workers check pages that mostly stay, the pool's
+own window applies (its results are mostly "unchanged").
 """
 
 from __future__ import annotations
