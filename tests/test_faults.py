@@ -190,6 +190,30 @@ def test_output_missing_between_two_renames_is_restored(make_site: MakeSite) -> 
     assert leftovers(out) == []
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="renameat2 is Linux's")
+def test_on_linux_the_output_is_swapped_in_one_step(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """There is no moment without an output folder: the two-rename fallback is not used."""
+    renames: list[Path] = []
+    rename = Path.rename
+
+    def noted(self: Path, target: Path) -> Path:
+        renames.append(self)
+        return rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", noted)
+    root = make_site({"content/a.md": article_md("First title", "2018-07-06", country="SV")})
+    build(root)
+    (root / "content/a.md").write_text(
+        article_md("Second title", "2018-07-06", country="SV"), encoding="utf-8"
+    )
+    renames.clear()
+    build(root)
+    assert "Second title" in (root / "dist/index.html").read_text(encoding="utf-8")
+    assert root / "dist" not in renames, "the old output was renamed away before the new came"
+
+
 def test_fallback_swap_without_renameat2(
     make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -18,8 +18,6 @@ an OutputError that says the previous output is intact.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import errno
 import hashlib
 import json
@@ -367,12 +365,15 @@ def _swap(staging: Path, out_dir: Path) -> None:
 
 
 def _exchange(a: Path, b: Path) -> bool:
-    libc_name = ctypes.util.find_library("c")
-    if not libc_name:
-        return False
+    """Swap two folders in one step (Linux `renameat2`); False where the OS cannot.
+
+    The C library is the one already loaded into this process: `ctypes.util.find_library`
+    ran `ldconfig -p` in a subprocess on every build that swapped its output.
+    """
+    import ctypes  # only a build that swaps its output needs it
+
     try:
-        libc = ctypes.CDLL(libc_name, use_errno=True)
-        renameat2 = libc.renameat2
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
     except (OSError, AttributeError):
         return False
     at_fdcwd = -100
