@@ -319,7 +319,7 @@ def test_a_rebuild_reads_only_the_bodies_of_the_pages_it_renders(make_site: Make
     }  # fmt: skip
     root = make_site(files)
     build(root)
-    bodies = sorted((root / CACHE_DIR).glob("bodies-*.json"))
+    bodies = sorted((root / CACHE_DIR).glob("bodies-*.txt"))
     assert bodies, "bodies are cached apart from the articles"
     assert all(
         "<p>Body number" not in p.read_text() for p in (root / CACHE_DIR).glob("content*.json")

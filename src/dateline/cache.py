@@ -1,6 +1,6 @@
 """The build cache in `.dateline-cache/`: what a build may skip, never what it must trust.
 
-Two records, both JSON (readable, no code runs when they are loaded):
+Two records, both JSON or plain text (readable, no code runs when they are loaded):
 
 - the content cache: for each content file, keyed by its path and the sha256 of
   its bytes, the articles and diagnostics loading produced (front matter parsed,
@@ -8,9 +8,11 @@ Two records, both JSON (readable, no code runs when they are loaded):
   code (a digest of the installed package) and the config values loading reads,
   so upgrading dateline or changing `[themes]` simply misses. Entries are split
   into shards by digest, so an edit rewrites one shard, not the whole cache.
-  Rendered bodies live apart (`bodies-NN.json`, by the digest of their text): an
+  Rendered bodies live apart (`bodies-NNN.txt`, by the digest of their text): an
   article from the cache carries a `Body` that reads its text on first use, so a
-  rebuild reads only the bodies of the pages it renders again.
+  rebuild reads only the bodies of the pages it renders again. A body file is one
+  JSON line (each body's place in the file) and the texts after it, so a body is
+  read by itself: a process no longer holds every body of the shards it touched.
 - page records: for each output file, the fingerprint of what it showed (its
   artifact's data, the templates, the site-wide values) and the sha256 of the
   bytes written, and the bodies it read. A page is skipped only when its fingerprint
@@ -26,6 +28,7 @@ deleting the folder is always safe.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -58,6 +61,7 @@ CACHE_DIR = ".dateline-cache"
 FORMAT = 3
 _SHARDS = 32
 _BODY_SHARDS = 256  # small files: a rebuild reads the few that hold the pages it renders
+_RECENT_BODIES = 256  # bodies read lately, kept for the next page (each feed repeats the newest)
 _PAGE_SHARDS = 64  # page records: a body edit rewrites a few of these, not all of them
 PRUNE_EVERY = 20  # builds that keep unused entries (`save(prune=False)`) before one drops them
 _RENDER_ONLY = frozenset(
@@ -101,7 +105,7 @@ def cache_dir(root: Path) -> Path:
 def clear_content_cache(root: Path) -> None:
     """Forget every loaded file (the next load reads them all again); pages stay cached."""
     folder = cache_dir(root)
-    for path in [*folder.glob("content*.json"), *folder.glob("bodies-*.json")]:
+    for path in [*folder.glob("content*.json"), *folder.glob("bodies-*")]:
         path.unlink(missing_ok=True)
 
 
@@ -121,10 +125,14 @@ def _read_json(path: Path) -> Any:
 
 
 def _write_json(path: Path, data: object) -> None:
-    """Write atomically (temp file + rename): a killed build never leaves half a file."""
+    _write_atomically(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Temp file + rename: a killed build never leaves half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), "utf-8")
+    temp.write_bytes(data)
     temp.replace(path)
 
 
@@ -175,7 +183,8 @@ class ContentCache:
         self._used: set[str] = set()
         self._stats_dirty = False
         self.unpruned = 0  # builds since unused entries were last dropped (`save(prune=False)`)
-        self._bodies: dict[int, dict[str, str]] = {}  # body shard → digest → text
+        self._body_places: dict[int, tuple[int, dict[str, Any]]] = {}  # see `_body_index`
+        self._recent_bodies: dict[str, str] = {}  # the feeds show the newest bodies again
         self._new_bodies: dict[str, str] = {}  # bodies of this build's fresh loads
         if folder is not None:
             self._load()
@@ -212,23 +221,75 @@ class ContentCache:
             self._shards[number] = entries if isinstance(entries, dict) else {}
         return self._shards[number]
 
-    def _body_shard(self, number: int) -> dict[str, str]:
-        found = self._bodies.get(number)
+    def _body_path(self, number: int) -> Path:
+        assert self.folder is not None
+        return self.folder / f"bodies-{number:03d}.txt"
+
+    def _body_index(self, number: int) -> tuple[int, dict[str, Any]]:
+        """Where the texts of body shard `number` start, and digest → [offset, length]
+        of each text after that: the first line of the file, read once per build."""
+        found = self._body_places.get(number)
         if found is None:
-            data = _read_json(self.folder / f"bodies-{number:03d}.json") if self.folder else None
-            ok = isinstance(data, dict) and data.get("key") == self.key
-            texts = data.get("bodies") if ok and isinstance(data, dict) else None
-            found = self._bodies[number] = texts if isinstance(texts, dict) else {}
+            found = (0, {})
+            with contextlib.suppress(OSError, ValueError), self._body_path(number).open("rb") as f:
+                head = json.loads(f.readline())
+                if isinstance(head, dict) and head.get("key") == self.key:
+                    places = head.get("bodies")
+                    found = (f.tell(), places) if isinstance(places, dict) else found
+            self._body_places[number] = found
         return found
 
+    def _read_body_text(self, number: int, digest: str) -> str | None:
+        start, places = self._body_index(number)
+        place = places.get(digest)
+        if not (isinstance(place, list) and len(place) == 2 and all(type(n) is int for n in place)):
+            return None
+        try:
+            with self._body_path(number).open("rb") as stream:
+                stream.seek(start + place[0])
+                return stream.read(place[1]).decode("utf-8", "surrogatepass")
+        except (OSError, ValueError):
+            return None
+
+    def _body_texts(self, number: int) -> dict[str, str]:
+        """Every text of body shard `number` (to write it anew), read in one go."""
+        try:
+            data = self._body_path(number).read_bytes()
+        except OSError:
+            return {}
+        start, places = self._body_index(number)
+        texts: dict[str, str] = {}
+        for digest, place in places.items():
+            with contextlib.suppress(TypeError, ValueError, IndexError):
+                offset, length = place
+                text = data[start + offset : start + offset + length].decode(
+                    "utf-8", "surrogatepass"
+                )
+                if Body.of(text).digest == digest:
+                    texts[digest] = text
+        return texts
+
     def read_body(self, digest: str) -> str:
-        """The text of a body this cache handed out (`Body.store`); checked against its digest."""
-        text = self._new_bodies.get(digest)
-        if text is None:
-            text = self._body_shard(int(digest[:4], 16) % _BODY_SHARDS).get(digest)
-        if not isinstance(text, str) or Body.of(text).digest != digest:
-            raise BodyUnavailable(f"the build cache {self.folder} lost a rendered body")
-        return text
+        """The text of a body this cache handed out (`Body.store`); checked against its digest.
+
+        Read by itself from its shard: a page renders one or two bodies, and a process
+        that kept whole shards held every body of the archive by the end of a full render.
+        A text that does not match (the file was rewritten since its first line was read,
+        by another build) is looked up once more before the build gives up on the cache.
+        """
+        text = self._new_bodies.get(digest) or self._recent_bodies.get(digest)
+        if text is not None:
+            return text
+        number = int(digest[:4], 16) % _BODY_SHARDS
+        for _attempt in range(2):
+            text = self._read_body_text(number, digest)
+            if text is not None and Body.of(text).digest == digest:
+                if len(self._recent_bodies) >= _RECENT_BODIES:  # the oldest read goes
+                    del self._recent_bodies[next(iter(self._recent_bodies))]
+                self._recent_bodies[digest] = text
+                return text
+            self._body_places.pop(number, None)
+        raise BodyUnavailable(f"the build cache {self.folder} lost a rendered body")
 
     def known_digest(self, relative: str, stat: os.stat_result) -> str | None:
         """The content digest recorded for this file if its size and mtime are unchanged."""
@@ -316,6 +377,8 @@ class ContentCache:
             if stale:
                 changed.add(number)
         self._save_bodies(prune=prune)
+        for former in self.folder.glob("bodies-*.json") if prune else ():  # the old body format
+            former.unlink(missing_ok=True)
         for number in sorted(changed):
             _write_json(
                 self.folder / f"content-{number:02d}.json",
@@ -344,10 +407,11 @@ class ContentCache:
         for digest in self._new_bodies:
             by_shard.setdefault(int(digest[:4], 16) % _BODY_SHARDS, []).append(digest)
         for number, digests in sorted(by_shard.items()):
-            texts = self._body_shard(number)
-            missing = [d for d in digests if d not in texts]
+            places = self._body_index(number)[1]
+            missing = [d for d in digests if d not in places]
             if not missing:
                 continue
+            texts = self._body_texts(number)
             for digest in missing:
                 texts[digest] = self._new_bodies[digest]
             if live is None and prune:
@@ -358,10 +422,20 @@ class ContentCache:
                     for article in value["articles"]
                 }
             kept = {d: t for d, t in sorted(texts.items()) if live is None or d in live}
-            self._bodies[number] = kept
-            _write_json(
-                self.folder / f"bodies-{number:03d}.json", {"key": self.key, "bodies": kept}
-            )
+            self._body_places.pop(number, None)  # its places change: read the new first line
+            _write_bodies(self._body_path(number), self.key, kept)
+
+
+def _write_bodies(path: Path, key: str, texts: Mapping[str, str]) -> None:
+    """One body shard: a JSON line of each text's [offset, length] in bytes, then the texts."""
+    encoded = {digest: text.encode("utf-8", "surrogatepass") for digest, text in texts.items()}
+    places: dict[str, list[int]] = {}
+    offset = 0
+    for digest, data in encoded.items():
+        places[digest] = [offset, len(data)]
+        offset += len(data)
+    head = json.dumps({"key": key, "bodies": places}, separators=(",", ":")).encode("utf-8")
+    _write_atomically(path, b"".join([head, b"\n", *encoded.values()]))
 
 
 # --- JSON forms of the loader's records --------------------------------------------------

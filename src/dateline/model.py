@@ -71,7 +71,7 @@ class Body:
     """
 
     digest: str
-    stored_text: str | None = None  # None: read from `store` on first use
+    stored_text: str | None = None  # None: read from `store` on each use
     store: BodyStore | None = None
 
     @classmethod
@@ -86,8 +86,8 @@ class Body:
         if text is None:
             if self.store is None:
                 raise BodyUnavailable(f"the text of body {self.digest} is not available")
+            # not kept here: a full render would end up holding every body it showed
             text = self.store.read_body(self.digest)
-            object.__setattr__(self, "stored_text", text)  # read once; the value never changes
         return text
 
     def __str__(self) -> str:
