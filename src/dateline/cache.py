@@ -245,9 +245,12 @@ class ContentCache:
         if not (isinstance(place, list) and len(place) == 2 and all(type(n) is int for n in place)):
             return None
         try:
-            with self._body_path(number).open("rb") as stream:
-                stream.seek(start + place[0])
-                return stream.read(place[1]).decode("utf-8", "surrogatepass")
+            descriptor = os.open(self._body_path(number), os.O_RDONLY)
+            try:
+                data = os.pread(descriptor, place[1], start + place[0])
+            finally:
+                os.close(descriptor)
+            return data.decode("utf-8", "surrogatepass")
         except (OSError, ValueError):
             return None
 
