@@ -552,3 +552,40 @@ def test_adding_an_article_rewrites_the_listings_not_every_page(
     oldest = "news/2024/01/10/health-fair-in-the-north/index.html"
     assert oldest in after
     assert oldest not in report.written  # no page-wide count or list makes every page stale
+
+
+@pytest.mark.parametrize("in_the_way", ["file", "link", "folder"])
+def test_whatever_is_in_the_way_in_the_reused_staging_folder_is_cleared(
+    make_site: MakeSite, tmp_path: Path, in_the_way: str
+) -> None:
+    """The folder kept from the build before last is reused as staging. Where it holds a
+    file or a link in place of a folder the build writes into, or a folder in place of a
+    page, that goes, and nothing is written through a link to outside the output."""
+    root = make_site({
+        "content/a0.md": article_md("Health fair", "2025-03-01", "Body 0.", country="SV"),
+        "content/a1.md": second_body("Body 1."),
+    })  # fmt: skip
+    edited = root / "content/a1.md"
+    build(root)
+    for k in range(2):  # now .dist.previous holds the first build, and the next build reuses it
+        edited.write_text(second_body(f"Body, corrected {k}."), encoding="utf-8")
+        build(root)
+    previous = previous_path(root / "dist")
+    article = previous / "news/2025/03/02/border-post"
+    assert (article / "index.html").is_file()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "index.html").write_text("not ours", encoding="utf-8")
+    shutil.rmtree(article)
+    if in_the_way == "file":
+        article.write_text("in the way", encoding="utf-8")
+    elif in_the_way == "link":
+        article.symlink_to(outside, target_is_directory=True)
+    else:
+        (article / "index.html" / "deeper").mkdir(parents=True)
+    edited.write_text(second_body("Body, corrected again."), encoding="utf-8")
+    report = build(root)
+    assert "news/2025/03/02/border-post/index.html" in report.written
+    assert tree(root / "dist") == clean_build(root, tmp_path / "clean")
+    assert (outside / "index.html").read_text(encoding="utf-8") == "not ours"
+    assert [p.name for p in outside.iterdir()] == ["index.html"]

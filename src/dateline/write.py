@@ -207,6 +207,9 @@ class Staging:
         # folders made so far are remembered and a file in one of them is written
         # straight away (a cold build of 5,000 pages otherwise pays ~12,000 mkdir calls).
         self._made: set[str] | None = None
+        # Real folders `_clear` found or made. `_remove` never empties one: a folder gets
+        # in here for a file this build wrote into it, and that file stays.
+        self._folders: set[str] = set()
 
     def open(self) -> None:
         """Take over the build before last, or start empty if it is missing or unreadable."""
@@ -285,20 +288,49 @@ class Staging:
         manifest_path.write_text(json.dumps(content, indent=0) + "\n", encoding="utf-8")
 
     def _clear(self, relative: str) -> Path:
-        """Make room for a new file at `relative`: no file, link or folder in the way."""
-        target = safe_join(self.path, relative)
-        parts = relative.split("/")
+        """Make room for a new file at `relative`: no file, link or folder in the way.
+
+        A folder found real (not a link) on the way is remembered for the rest of the
+        build (`_folders`): only this build changes the staging folder, and it forgets the
+        folders it removes. Linking a whole output into a new staging folder (the first
+        rebuild after a cold build) otherwise checked every folder of every path again.
+        """
+        parts = check_relative(relative)
+        base = f"{self.path}{os.sep}"
+        folders = self._folders
         for depth in range(1, len(parts)):
-            ancestor = self.path.joinpath(*parts[:depth])
-            if ancestor.is_symlink() or ancestor.is_file():
-                ancestor.unlink()
-        if target.is_dir() and not target.is_symlink():
-            remove_tree(target)
+            folder = "/".join(parts[:depth])
+            if folder in folders:
+                continue
+            try:
+                mode = os.lstat(base + folder).st_mode
+            except FileNotFoundError:
+                break  # nor anything under it: made below
+            if not stat.S_ISDIR(mode):  # a file or a link (even to a folder) in the way
+                os.unlink(base + folder)  # noqa: PTH108 - one syscall, no Path
+                break
+            folders.add(folder)
+        target = Path(base + relative)
+        try:
+            mode = os.lstat(target).st_mode
+        except FileNotFoundError:
+            pass
         else:
-            with contextlib.suppress(FileNotFoundError):
+            if stat.S_ISDIR(mode):
+                remove_tree(target)
+                self._forget(relative)
+            else:
                 target.unlink()
-        target.parent.mkdir(parents=True, exist_ok=True)
+        parent = "/".join(parts[:-1])
+        if parent and parent not in folders:
+            os.makedirs(base + parent, exist_ok=True)  # noqa: PTH103 - one call, no Path
+            folders.update("/".join(parts[:depth]) for depth in range(1, len(parts)))
         return target
+
+    def _forget(self, relative: str) -> None:
+        """Forget `relative` and the folders under it: removed."""
+        below = relative + "/"
+        self._folders = {f for f in self._folders if f != relative and not f.startswith(below)}
 
     def _remove(self, relative: str) -> None:
         """Remove a file and the folders it leaves empty."""
