@@ -25,8 +25,10 @@ from hypothesis import strategies as st
 
 from dateline import pages, parallel
 from dateline.build import BuildReport
-from dateline.cache import CACHE_DIR, PageRecords
+from dateline.cache import CACHE_DIR, ContentCache, PageRecords
+from dateline.config import load_config
 from dateline.content import sources
+from dateline.content.loader import load_site
 from dateline.model import Artifact
 from dateline.theme import theme_templates
 from dateline.write import MANIFEST, previous_path
@@ -452,6 +454,24 @@ def test_a_cold_build_reads_no_content_file_before_it_forks(
     assert build(root, jobs=2).articles == 24
     assert at_fork[:1] == [0], at_fork
     assert len(readers) < 24  # the worker read its share
+
+
+def test_a_cold_build_leaves_the_bodies_it_converted_to_the_cache(make_site: MakeSite) -> None:
+    """Once the content cache has saved them, a cold build's articles hold no body text:
+    each page reads its own from the cache (a big archive's bodies are hundreds of MB)."""
+    files = {f"content/{i}.md": article_md(f"{TITLES[i]} {i}", "2025-03-01", f"Body *{i}*.")
+             for i in range(3)}  # fmt: skip
+    root = make_site(files)
+    config = load_config(root)
+    cached = load_site(config, cache=ContentCache.for_site(config))
+    plain = load_site(config)  # without a cache the texts stay where they are
+    assert [a.body.stored_text for a in cached.articles] == [None] * 3
+    assert [a.body_html for a in cached.articles] == [a.body_html for a in plain.articles]
+    assert all(a.body.stored_text for a in plain.articles)
+    assert any("<em>1</em>" in a.body_html for a in cached.articles)
+    build(root)
+    report = build(root, use_cache=False)  # the pages read from the cache were right
+    assert report.written == ()
 
 
 def test_workers_that_check_pages_render_what_the_parent_would(

@@ -294,6 +294,20 @@ class ContentCache:
             self._body_places.pop(number, None)
         raise BodyUnavailable(f"the build cache {self.folder} lost a rendered body")
 
+    def resting(self, articles: list[Article]) -> list[Article]:
+        """`articles` with the texts of their bodies left to this cache, once `save` has
+        written them: a cold build then renders with no body held in memory but those of
+        the pages in hand (at 100,000 articles the bodies are some 500 MB, and each render
+        process counted the ones it showed again). Without a cache folder, as they are."""
+        if self.folder is None:
+            return articles
+        return [
+            article
+            if article.body.stored_text is None
+            else dataclasses.replace(article, body=Body(article.body.digest, store=self))
+            for article in articles
+        ]
+
     def known_digest(self, relative: str, stat: os.stat_result) -> str | None:
         """The content digest recorded for this file if its size and mtime are unchanged."""
         seen = self._stats.get(relative)
@@ -380,6 +394,7 @@ class ContentCache:
             if stale:
                 changed.add(number)
         self._save_bodies(prune=prune)
+        self._new_bodies.clear()  # on disk now; `read_body` reads them from there
         for former in self.folder.glob("bodies-*.json") if prune else ():  # the old body format
             former.unlink(missing_ok=True)
         for number in sorted(changed):

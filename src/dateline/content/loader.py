@@ -143,13 +143,14 @@ def load_site(
         relative = unit if isinstance(unit, str) else unit.path
         cache.put(relative, stat, digest, fresh)
         loaded[relative] = fresh
+    cache.save(relatives, prune=not earlier)  # with `earlier`, most entries were never read
     articles: list[Article] = []
     for relative in relatives:
         if relative in loaded:
-            articles.extend(loaded[relative][0])
+            # a fresh body's text is in the cache now: read from there when a page shows it
+            articles.extend(cache.resting(loaded[relative][0]))
             problems.extend(loaded[relative][1])
     problems.extend(_collisions(articles))
-    cache.save(relatives, prune=not earlier)  # with `earlier`, most entries were never read
     return LoadResult(
         tuple(sorted(articles, key=lambda a: a.sort_key)), sorted_diagnostics(problems)
     )
