@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dateline import pages, parallel
+from dateline import pages, parallel, render
 from dateline.build import BuildReport
 from dateline.cache import CACHE_DIR, ContentCache, PageRecords
 from dateline.config import load_config
@@ -386,7 +386,7 @@ def test_a_body_edit_renders_no_listing_of_the_default_theme(
     """The theme's listings show no body: a body edit renders the article's page and feeds only."""
     root = two_bulletins(make_site)
     rendered: list[str] = []
-    original = pages.render_artifact
+    original = render.render_artifact  # the function pages.py calls, patched there
 
     def spy(env: object, artifact: Artifact) -> bytes:
         rendered.append(artifact.kind)
@@ -487,7 +487,7 @@ def test_workers_that_check_pages_render_what_the_parent_would(
     first = make_site({"dateline.toml": CONFIG, **files})
     second = shutil.copytree(first, tmp_path / "second")
     log = tmp_path / "rendered.log"
-    original = pages.render_artifact
+    original = render.render_artifact  # the function pages.py calls, patched there
 
     def spy(env: object, artifact: Artifact) -> bytes:  # runs in forked workers: log to a file
         with log.open("a", encoding="utf-8") as stream:
