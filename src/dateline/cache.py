@@ -70,6 +70,7 @@ _RENDER_ONLY = frozenset(
 )  # fmt: skip  # config fields loading never reads; every other field keys the content cache
 
 Loaded = tuple[list[Article], list[Diagnostic]]
+_Places = dict[str, tuple[int, int]]  # a body shard's texts: digest → (offset, length)
 
 
 @cache
@@ -183,7 +184,7 @@ class ContentCache:
         self._used: set[str] = set()
         self._stats_dirty = False
         self.unpruned = 0  # builds since unused entries were last dropped (`save(prune=False)`)
-        self._body_places: dict[int, tuple[int, dict[str, Any]]] = {}  # see `_body_index`
+        self._body_places: dict[int, tuple[int, _Places]] = {}  # see `_body_index`
         self._recent_bodies: dict[str, str] = {}  # the feeds show the newest bodies again
         self._new_bodies: dict[str, str] = {}  # bodies of this build's fresh loads
         if folder is not None:
@@ -225,24 +226,21 @@ class ContentCache:
         assert self.folder is not None
         return self.folder / f"bodies-{number:03d}.txt"
 
-    def _body_index(self, number: int) -> tuple[int, dict[str, Any]]:
-        """Where the texts of body shard `number` start, and digest → [offset, length]
-        of each text after that: the first line of the file, read once per build."""
+    def _body_index(self, number: int) -> tuple[int, _Places]:
+        """Where the texts of body shard `number` start, and each text's place after that:
+        the first line of the file, read once per build."""
         found = self._body_places.get(number)
         if found is None:
             found = (0, {})
-            with contextlib.suppress(OSError, ValueError), self._body_path(number).open("rb") as f:
-                head = json.loads(f.readline())
-                if isinstance(head, dict) and head.get("key") == self.key:
-                    places = head.get("bodies")
-                    found = (f.tell(), places) if isinstance(places, dict) else found
+            with contextlib.suppress(OSError), self._body_path(number).open("rb") as f:
+                found = (len(line := f.readline()), _places_of(line, self.key))
             self._body_places[number] = found
         return found
 
     def _read_body_text(self, number: int, digest: str) -> str | None:
         start, places = self._body_index(number)
         place = places.get(digest)
-        if not (isinstance(place, list) and len(place) == 2 and all(type(n) is int for n in place)):
+        if place is None:
             return None
         try:
             descriptor = os.open(self._body_path(number), os.O_RDONLY)
@@ -260,14 +258,11 @@ class ContentCache:
             data = self._body_path(number).read_bytes()
         except OSError:
             return {}
-        start, places = self._body_index(number)
+        line, _, rest = data.partition(b"\n")
         texts: dict[str, str] = {}
-        for digest, place in places.items():
-            with contextlib.suppress(TypeError, ValueError, IndexError):
-                offset, length = place
-                text = data[start + offset : start + offset + length].decode(
-                    "utf-8", "surrogatepass"
-                )
+        for digest, (offset, length) in _places_of(line, self.key).items():
+            with contextlib.suppress(ValueError):
+                text = rest[offset : offset + length].decode("utf-8", "surrogatepass")
                 if Body.of(text).digest == digest:
                     texts[digest] = text
         return texts
@@ -297,7 +292,7 @@ class ContentCache:
     def resting(self, articles: list[Article]) -> list[Article]:
         """`articles` with the texts of their bodies left to this cache, once `save` has
         written them: a cold build then renders with no body held in memory but those of
-        the pages in hand (at 100,000 articles the bodies are some 500 MB, and each render
+        the pages in hand (at 100,000 articles the bodies are about 400 MB, and each render
         process counted the ones it showed again). Without a cache folder, as they are."""
         if self.folder is None:
             return articles
@@ -442,6 +437,23 @@ class ContentCache:
             kept = {d: t for d, t in sorted(texts.items()) if live is None or d in live}
             self._body_places.pop(number, None)  # its places change: read the new first line
             _write_bodies(self._body_path(number), self.key, kept)
+
+
+def _places_of(line: bytes, key: str) -> _Places:
+    """The first line of a body shard: digest → (offset, length) of each text, in bytes
+    after the line. Empty when it is not one, or of another cache key."""
+    try:
+        head = json.loads(line)
+    except ValueError:
+        return {}
+    places = head.get("bodies") if isinstance(head, dict) and head.get("key") == key else None
+    if not isinstance(places, dict):
+        return {}
+    return {
+        digest: (place[0], place[1])
+        for digest, place in places.items()
+        if isinstance(place, list) and len(place) == 2 and all(type(n) is int for n in place)
+    }
 
 
 def _write_bodies(path: Path, key: str, texts: Mapping[str, str]) -> None:

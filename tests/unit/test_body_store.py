@@ -102,3 +102,15 @@ def test_a_missing_or_damaged_body_is_unavailable_never_wrong(tmp_path: Path) ->
     write_bodies(tmp_path, [kept])
     with pytest.raises(BodyUnavailable):  # another cache key: another dateline or config
         ContentCache(tmp_path, "other-key").read_body(digests[0])
+
+
+def test_a_pruning_save_removes_body_files_of_the_former_format(tmp_path: Path) -> None:
+    """Body shards were JSON files before: left over from an upgrade, they go."""
+    write_bodies(tmp_path, ["<p>Kept</p>"])
+    former = tmp_path / "bodies-007.json"
+    former.write_text('{"key": "k", "bodies": {}}', encoding="utf-8")
+    ContentCache(tmp_path, KEY).save([], prune=False)
+    assert former.exists(), "a build that prunes nothing leaves it"
+    ContentCache(tmp_path, KEY).save([], prune=True)
+    assert not former.exists()
+    assert [p.suffix for p in tmp_path.glob("bodies-*")] == [".txt"]
