@@ -46,7 +46,9 @@ def test_new_creates_a_draft_that_loads_and_builds(cli: RunCli, make_site: MakeS
         path.read_text(encoding="utf-8").replace("draft: true", "draft: false"), encoding="utf-8"
     )
     soup = page(build(site).out_dir, "/news/2020/03/03/ioms-clinic-no-more-waiting/")
-    assert soup.find("h1").get_text(strip=True) == "IOM´s clinic: NO more waiting"
+    heading = soup.find("h1")
+    assert heading is not None
+    assert heading.get_text(strip=True) == "IOM´s clinic: NO more waiting"
 
 
 def test_new_dates_today_from_the_clock_in_the_sites_time_zone(

@@ -182,7 +182,9 @@ def test_header_form_sends_q_to_the_search_page_of_its_language(site: Path) -> N
     for path, action in (("/", "/archive/search/"), ("/es/", "/archive/es/search/")):
         (form,) = page(out, path).select('form[role="search"]')
         assert form["action"] == action
-        assert form.get("method", "get").lower() == "get"
+        method = form.get("method", "get")
+        assert isinstance(method, str), method
+        assert method.lower() == "get"
         field = form.select_one('input[name="q"]')
         assert field is not None
         label = page(out, path).select_one(f'label[for="{field["id"]}"]')

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 
 from dateline.build import BuildReport
 from tests.conftest import REPO, SEED, MakeSite, build, page
@@ -16,18 +16,33 @@ def seed(tmp_path_factory: pytest.TempPathFactory) -> BuildReport:
     return build(REPO, out_dir=tmp_path_factory.mktemp("seed") / "dist")
 
 
+def attr(tag: Tag, name: str) -> str:
+    """The tag's single-valued attribute `name` (a KeyError if the tag lacks it)."""
+    value = tag[name]
+    assert isinstance(value, str), f"{name}={value!r} on {tag}"
+    return value
+
+
+def one(soup: Tag, selector: str) -> Tag:
+    """The first element `selector` matches; the test fails if none does."""
+    found = soup.select_one(selector)
+    assert found is not None, f"nothing matches {selector!r}"
+    return found
+
+
 def titles(soup: BeautifulSoup) -> list[str]:
     return [a.get_text(strip=True) for a in soup.select(".card-title a")]
 
 
 def all_listing_titles(out: Path, first: str) -> list[str]:
     """Follow rel=next from a listing's first page and collect every card title."""
-    found, path = [], first
+    found: list[str] = []
+    path: str | None = first
     while path:
         soup = page(out, path)
         found += titles(soup)
         nxt = soup.select_one("nav.pagination a[rel=next]")
-        path = nxt["href"].removeprefix("/news-archive") if nxt else None
+        path = attr(nxt, "href").removeprefix("/news-archive") if nxt else None
     return found
 
 
@@ -125,11 +140,11 @@ def test_article_page_shows_dateline_and_strips_it_from_the_lead(seed: BuildRepo
     """The place is shown as a dateline and not repeated at the start of the text."""
     [path] = (seed.out_dir / "news").glob("2018/06/13/iom-trains-salvadoran-*/index.html")
     soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
-    assert soup.select_one(".story-header .place").get_text() == "San Salvador"
-    body = soup.select_one(".story-body").get_text(" ", strip=True)
+    assert one(soup, ".story-header .place").get_text() == "San Salvador"
+    body = one(soup, ".story-body").get_text(" ", strip=True)
     assert body.startswith("How do you recognize a victim of human trafficking?")
     assert (
-        soup.select_one("h1").get_text(strip=True)
+        one(soup, "h1").get_text(strip=True)
         == "IOM Trains Salvadoran Medical Staff on Migrant Protection"
     )
     assert {a["href"] for a in soup.select(".story-header .tag-country")} == {
@@ -145,6 +160,7 @@ def test_every_internal_link_resolves(seed: BuildReport) -> None:
         soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
         for tag in soup.find_all(href=True) + soup.find_all(src=True):
             link = tag.get("href") or tag.get("src")
+            assert isinstance(link, str), f"{html}: {tag}"
             if link.startswith(("http://", "https://", "#", "mailto:")):
                 continue
             assert link.startswith("/news-archive/"), f"{html}: {link} ignores the base path"
@@ -169,7 +185,7 @@ def test_pagination_marks_current_page(seed: BuildReport) -> None:
     soup = page(seed.out_dir, "/page/2/")
     current = soup.select("nav.pagination a[aria-current=page]")
     assert [a.get_text() for a in current] == ["2"]
-    assert soup.select_one("nav.pagination a[rel=prev]")["href"] == "/news-archive/"
+    assert attr(one(soup, "nav.pagination a[rel=prev]"), "href") == "/news-archive/"
 
 
 def test_404_and_static(seed: BuildReport) -> None:

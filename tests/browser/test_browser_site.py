@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 from tests.browser.tour import take_tour
 
 # --------------------------------------------------------------------------- site profile
@@ -279,6 +279,13 @@ def test_css_and_js_under_budget(built_site: Path) -> None:
     assert total <= CSS_JS_BUDGET_BYTES, f"CSS+JS is {total} bytes > {CSS_JS_BUDGET_BYTES}: {own}"
 
 
+def _attr(tag: Tag, name: str) -> str:
+    """The tag's single-valued attribute `name` (a KeyError if the tag lacks it)."""
+    value = tag[name]
+    assert isinstance(value, str), f"{name}={value!r} on {tag}"
+    return value
+
+
 def _own_asset(ref: str) -> bool:
     parts = urlsplit(ref)
     return not parts.netloc and parts.path.startswith(SITE_BASE_PATH + "static/")
@@ -292,7 +299,7 @@ def test_pages_other_than_search_load_only_the_theme_assets(built_site: Path) ->
         if html.parent.name == "search":
             continue
         soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
-        refs = [tag["href"] for tag in soup.select('link[rel~="stylesheet"][href]')]
-        refs += [tag["src"] for tag in soup.select("script[src]")]
+        refs = [_attr(tag, "href") for tag in soup.select('link[rel~="stylesheet"][href]')]
+        refs += [_attr(tag, "src") for tag in soup.select("script[src]")]
         heavy += [f"{html.relative_to(built_site)}: {ref}" for ref in refs if not _own_asset(ref)]
     assert not heavy, "pages loading CSS/JS beyond the theme's:\n" + "\n".join(heavy[:20])

@@ -8,6 +8,7 @@ at work where its syntax appears.
 
 from __future__ import annotations
 
+import markdown
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -36,7 +37,7 @@ LINE = st.lists(TOKEN, max_size=8).map("".join)
 DOCUMENT = st.lists(LINE | st.just(""), max_size=10).map("\n".join)
 
 
-def reference(allow_raw_html: bool) -> markup.markdown.Markdown:
+def reference(allow_raw_html: bool) -> markdown.Markdown:
     return markup._markdown(markup._extensions(), allow_raw_html=allow_raw_html)
 
 
