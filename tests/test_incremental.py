@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from dateline import pages, parallel, render
 from dateline.build import BuildReport
-from dateline.cache import CACHE_DIR, ContentCache, PageRecords
+from dateline.cache import CACHE_DIR, ContentCache, PageRecords, _page_shard
 from dateline.config import load_config
 from dateline.content import sources
 from dateline.content.loader import load_site
@@ -295,6 +295,26 @@ def test_page_records_forget_a_removed_page_and_keep_the_rest(tmp_path: Path) ->
     assert set(PageRecords(tmp_path, out).records) == set(names[1:])
 
 
+def test_page_records_of_the_wrong_shape_or_shard_are_not_trusted(tmp_path: Path) -> None:
+    """A hand-edited or foreign records file is read as far as it makes sense, no further."""
+    out = tmp_path / "dist"
+    first = PageRecords(tmp_path, out)
+    first.record("news/a/index.html", "fingerprint", b"page")
+    first.save()
+    (shard,) = (tmp_path / CACHE_DIR).glob("pages-*.json")
+    data = json.loads(shard.read_text())
+    good = data["pages"]["news/a/index.html"]
+    names = [f"x{i}/index.html" for i in range(999)]
+    here = [name for name in names if _page_shard(name) == _page_shard("news/a/index.html")]
+    misplaced = next(name for name in names if name not in here)
+    shapes = [good[:2], [*good[:2], 3], [3, *good[1:]], "text", [*good, ""], {"0": "x"}, None]
+    bad = {**dict(zip(here, shapes, strict=False)), misplaced: good}
+    assert len(bad) == len(shapes) + 1
+    data["pages"] |= bad
+    shard.write_text(json.dumps(data))
+    assert PageRecords(tmp_path, out).records == {"news/a/index.html": good}
+
+
 def copied_files(root: Path) -> list[str]:
     """The output files not rendered from a template (no page record): static and host files."""
     out = root / "dist"
@@ -472,6 +492,25 @@ def test_a_cold_build_leaves_the_bodies_it_converted_to_the_cache(make_site: Mak
     build(root)
     report = build(root, use_cache=False)  # the pages read from the cache were right
     assert report.written == ()
+
+
+def test_a_pruning_save_keeps_the_entries_counted_as_used_unread(make_site: MakeSite) -> None:
+    """`ContentCache.keep` (a file taken from the last plan's loads) keeps its cache entry
+    through a save that prunes, exactly as reading the entry would; others go."""
+    files = {f"content/{i}.md": article_md(f"{TITLES[i]} {i}", "2025-03-01") for i in range(3)}
+    root = make_site(files)
+    config = load_config(root)
+    load_site(config, cache=ContentCache.for_site(config))
+    digests = ContentCache.for_site(config).digests()
+    later = ContentCache.for_site(config)
+    later.keep("content/0.md", digests["content/0.md"])
+    later.get("content/1.md", digests["content/1.md"])
+    later.save(digests)
+    final = ContentCache.for_site(config)
+    found = {
+        relative: final.get(relative, digest) is not None for relative, digest in digests.items()
+    }
+    assert found == {"content/0.md": True, "content/1.md": True, "content/2.md": False}
 
 
 def test_workers_that_check_pages_render_what_the_parent_would(

@@ -149,11 +149,12 @@ def three_strings(
     entries: Mapping[str, object], number: int, shard: Callable[[str], int]
 ) -> Iterator[tuple[str, list[str]]]:
     """The entries of shard file `number` that are lists of three strings and belong in it:
-    one kept in another shard would never be rewritten, so it is dropped."""
+    one kept in another shard would never be rewritten, so it is dropped. (`type() is`:
+    JSON makes no subclasses, and this runs for every page of the site on every build.)"""
     for key, value in entries.items():
         if (
-            isinstance(value, list) and len(value) == 3 and all(isinstance(x, str) for x in value)
-            and shard(key) == number
+            type(value) is list and len(value) == 3 and type(value[0]) is str
+            and type(value[1]) is str and type(value[2]) is str and shard(key) == number
         ):  # fmt: skip
             yield key, value
 
@@ -182,6 +183,7 @@ class ContentCache:
         self._shards: dict[int, dict[str, Any]] = {}
         self._dirty: set[int] = set()
         self._used: set[str] = set()
+        self._kept: list[tuple[str, str]] = []  # entries used, by file and digest (`keep`)
         self._stats_dirty = False
         self.unpruned = 0  # builds since unused entries were last dropped (`save(prune=False)`)
         self._body_places: dict[int, tuple[int, _Places]] = {}  # see `_body_index`
@@ -322,8 +324,10 @@ class ContentCache:
             self._stats_dirty = True
 
     def keep(self, relative: str, digest: str) -> None:
-        """Count the entry of this file content as used without reading it (snapshot.py)."""
-        self._used.add(_sha(f"{relative}\0{digest}"))
+        """Count the entry of this file content as used without reading it (snapshot.py).
+
+        Its entry's name is worked out only by a pruning `save` (20,000 digests a rebuild)."""
+        self._kept.append((relative, digest))
 
     def digests(self) -> dict[str, str]:
         """Every known file's content digest, by site-relative path."""
@@ -381,6 +385,9 @@ class ContentCache:
             self._stats = {k: v for k, v in self._stats.items() if k in keep}
             self._stats_dirty = True
         changed = set(self._dirty)
+        if prune:
+            self._used.update(_sha(f"{relative}\0{digest}") for relative, digest in self._kept)
+            self._kept.clear()
         for number in range(_SHARDS) if prune else ():  # also shards no file here lives in
             shard = self._shard_number(number)
             stale = [entry for entry in shard if entry not in self._used]
