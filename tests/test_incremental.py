@@ -279,6 +279,41 @@ def test_a_body_edit_rewrites_only_the_record_shards_of_its_pages(make_site: Mak
     assert recorded == listed - set(copied_files(root))
 
 
+def cache_files(root: Path, pattern: str) -> dict[str, tuple[int, bytes]]:
+    return {
+        p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in (root / CACHE_DIR).glob(pattern)
+    }
+
+
+def test_an_edit_rewrites_one_shard_of_file_stats_and_a_gone_file_leaves_them(
+    make_site: MakeSite,
+) -> None:
+    """The content cache's file stats are sharded by path (3 MB at 20,000 files, rewritten
+    whole after every edit before); a file that is gone leaves no stat behind."""
+    files = {f"content/{i}.md": article_md(f"{TITLES[i % 6]} {i}", "2025-03-01") for i in range(40)}
+    root = make_site(files)
+    build(root)
+    before = cache_files(root, "files-*.json")
+    stats = {k: v for _, data in before.values() for k, v in json.loads(data)["files"].items()}
+    assert set(stats) == set(files)
+    edited = root / "content/7.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nA correction.\n", "utf-8")
+    build(root)
+    after = cache_files(root, "files-*.json")
+    assert [name for name in after if after[name] != before[name]] == [
+        name for name in after if '"content/7.md"' in after[name][1].decode()
+    ]
+    (root / "content/9.md").unlink()
+    build(root)
+    stats = {
+        k: v
+        for _, data in cache_files(root, "files-*.json").values()
+        for k, v in json.loads(data)["files"].items()
+    }
+    assert set(stats) == set(files) - {"content/9.md"}
+    assert stats["content/7.md"][2] == hashlib.sha256(edited.read_bytes()).hexdigest()
+
+
 def test_page_records_forget_a_removed_page_and_keep_the_rest(tmp_path: Path) -> None:
     """Nothing else changed, so only the removed page's shard is rewritten, without it."""
     out, digest = tmp_path / "dist", hashlib.sha256(b"page").hexdigest()

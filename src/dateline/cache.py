@@ -63,6 +63,7 @@ _SHARDS = 32
 _BODY_SHARDS = 256  # small files: a rebuild reads the few that hold the pages it renders
 _RECENT_BODIES = 256  # bodies read lately, kept for the next page (each feed repeats the newest)
 _PAGE_SHARDS = 64  # page records: a body edit rewrites a few of these, not all of them
+_STAT_SHARDS = 32  # file stats: a body edit rewrites one of these, not 3 MB at 20k files
 PRUNE_EVERY = 20  # builds that keep unused entries (`save(prune=False)`) before one drops them
 _RENDER_ONLY = frozenset(
     {"title", "description", "base_url", "organization", "per_page", "feed_limit", "related",
@@ -106,7 +107,11 @@ def cache_dir(root: Path) -> Path:
 def clear_content_cache(root: Path) -> None:
     """Forget every loaded file (the next load reads them all again); pages stay cached."""
     folder = cache_dir(root)
-    for path in [*folder.glob("content*.json"), *folder.glob("bodies-*")]:
+    for path in [
+        *folder.glob("content*.json"),
+        *folder.glob("files-*.json"),
+        *folder.glob("bodies-*"),
+    ]:
         path.unlink(missing_ok=True)
 
 
@@ -184,7 +189,8 @@ class ContentCache:
         self._dirty: set[int] = set()
         self._used: set[str] = set()
         self._kept: list[tuple[str, str]] = []  # entries used, by file and digest (`keep`)
-        self._stats_dirty = False
+        self._stats_dirty: set[int] = set()  # stat shards to write (`files-NN.json`)
+        self._head_dirty = False  # content.json: the key and `unpruned`
         self.unpruned = 0  # builds since unused entries were last dropped (`save(prune=False)`)
         self._body_places: dict[int, tuple[int, _Places]] = {}  # see `_body_index`
         self._recent_bodies: dict[str, str] = {}  # the feeds show the newest bodies again
@@ -200,16 +206,28 @@ class ContentCache:
         assert self.folder is not None
         head = _read_json(self.folder / "content.json")
         if not (isinstance(head, dict) and head.get("key") == self.key):
+            self._stats_dirty = set(range(_STAT_SHARDS))  # none left from another key
             return
         unpruned = head.get("unpruned", 0)
         self.unpruned = unpruned if isinstance(unpruned, int) else 0
-        stats = head.get("files")
-        if isinstance(stats, dict):
-            self._stats = {
-                k: v
-                for k, v in stats.items()
-                if isinstance(v, list) and len(v) == 3 and isinstance(v[2], str)
-            }
+        for number in range(_STAT_SHARDS):
+            data = _read_json(self._stats_path(number))
+            stats = (
+                data.get("files")
+                if isinstance(data, dict) and data.get("key") == self.key
+                else None
+            )
+            if isinstance(stats, dict):
+                self._stats.update(
+                    (k, v)
+                    for k, v in stats.items()
+                    if type(v) is list and len(v) == 3 and type(v[2]) is str
+                    and _stat_shard(k) == number
+                )  # fmt: skip
+
+    def _stats_path(self, number: int) -> Path:
+        assert self.folder is not None
+        return self.folder / f"files-{number:02d}.json"
 
     def _shard(self, entry: str) -> dict[str, Any]:
         return self._shard_number(int(entry[:4], 16) % _SHARDS)
@@ -321,7 +339,7 @@ class ContentCache:
         record = [stat.st_mtime_ns, stat.st_size, digest]
         if self._stats.get(relative) != record:
             self._stats[relative] = record
-            self._stats_dirty = True
+            self._stats_dirty.add(_stat_shard(relative))
 
     def keep(self, relative: str, digest: str) -> None:
         """Count the entry of this file content as used without reading it (snapshot.py).
@@ -379,11 +397,11 @@ class ContentCache:
             return
         unpruned = 0 if prune else self.unpruned + 1
         if unpruned != self.unpruned:
-            self.unpruned, self._stats_dirty = unpruned, True
+            self.unpruned, self._head_dirty = unpruned, True
         keep = set(present)
-        if set(self._stats) - keep:
+        if gone := set(self._stats) - keep:
             self._stats = {k: v for k, v in self._stats.items() if k in keep}
-            self._stats_dirty = True
+            self._stats_dirty.update(map(_stat_shard, gone))
         changed = set(self._dirty)
         if prune:
             self._used.update(_sha(f"{relative}\0{digest}") for relative, digest in self._kept)
@@ -405,15 +423,21 @@ class ContentCache:
                 {"key": self.key, "entries": self._shards[number]},
             )
         if self._stats_dirty:
+            shards: dict[int, dict[str, list[Any]]] = {n: {} for n in self._stats_dirty}
+            for relative, record in self._stats.items():
+                found = shards.get(_stat_shard(relative))
+                if found is not None:
+                    found[relative] = record
+            for number, stats in sorted(shards.items()):
+                _write_json(self._stats_path(number), {"key": self.key, "files": stats})
+            self._stats_dirty.clear()
+            self._head_dirty = True  # a new key must name the shards written with it
+        if self._head_dirty:
             _write_json(
                 self.folder / "content.json",
-                {
-                    "format": FORMAT,
-                    "key": self.key,
-                    "unpruned": self.unpruned,
-                    "files": self._stats,
-                },
+                {"format": FORMAT, "key": self.key, "unpruned": self.unpruned},
             )
+            self._head_dirty = False
 
     def _save_bodies(self, *, prune: bool = True) -> None:
         """Add this build's new bodies; drop, in the shards written anyway, unused ones.
@@ -754,3 +778,7 @@ class PageRecords:
 
 def _page_shard(relative: str) -> int:
     return shard_of(relative, _PAGE_SHARDS)
+
+
+def _stat_shard(relative: str) -> int:
+    return shard_of(relative, _STAT_SHARDS)
