@@ -14,8 +14,9 @@ import pickle
 import re
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,6 +36,45 @@ def plans(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return count_calls(
         monkeypatch, dateline.build, "plan_build", lambda kw: bool(kw.get("use_cache"))
     )
+
+
+def log_checks(monkeypatch: pytest.MonkeyPatch, log: Path, *, fail_in_child: bool = False) -> None:
+    """Note in `log` the id of each process that checks the content files for `restore`
+    (`snapshot._changes`); with `fail_in_child`, a forked child fails doing so."""
+    real, parent = dateline.snapshot._changes, os.getpid()
+
+    def logged(*args: Any) -> Any:
+        with log.open("a", encoding="utf-8") as stream:
+            stream.write(f"{os.getpid()}\n")
+        if fail_in_child and os.getpid() != parent:
+            raise OSError("the child failed")
+        return real(*args)
+
+    monkeypatch.setattr(dateline.snapshot, "_changes", logged)
+
+
+def checked_by(log: Path) -> set[int]:
+    return {int(line) for line in log.read_text(encoding="utf-8").split()}
+
+
+@pytest.fixture(params=["here", "in a child"])
+def checks(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[None]:
+    """Where restoring checks the content files: in the build's own process (a small
+    archive), or in a child forked beside it (`BESIDE_FILES`), and then only there."""
+    log = tmp_path / "checked-by"
+    log.touch()
+    log_checks(monkeypatch, log)
+    if request.param == "in a child":
+        monkeypatch.setattr(dateline.snapshot, "BESIDE_FILES", 0)
+    yield
+    found = checked_by(log)
+    assert found, "no build restored a plan"
+    if request.param == "in a child":
+        assert os.getpid() not in found
+    else:
+        assert found == {os.getpid()}
 
 
 LONG_BODY = "Lead paragraph about the fair.\n\nSecond paragraph, {}.\n"
@@ -90,7 +130,9 @@ def test_a_body_edit_reuses_the_plan_and_renders_only_its_pages(
     same_as_clean(site)
 
 
-def test_body_edits_in_turn_keep_every_earlier_edit(site: Path, plans: list[int]) -> None:
+def test_body_edits_in_turn_keep_every_earlier_edit(
+    site: Path, plans: list[int], checks: None
+) -> None:
     rewrite(site / "content/a.md", "Second paragraph, first.", "Second paragraph, edit one.")
     build(site)
     rewrite(site / "content/b.md", "Second paragraph, as before.", "Second paragraph, edit two.")
@@ -100,6 +142,22 @@ def test_body_edits_in_turn_keep_every_earlier_edit(site: Path, plans: list[int]
     assert plans == []
     assert "edit one" in page(site / "dist", "/news/2025/03/01/health-fair/").get_text()
     assert "edit three" in page(site / "dist", "/news/2025/03/02/border-post-opens/").get_text()
+    same_as_clean(site)
+
+
+def test_a_child_that_fails_to_check_leaves_the_check_to_the_build(
+    site: Path, plans: list[int], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    log = tmp_path / "checked-by"
+    log.touch()
+    log_checks(monkeypatch, log, fail_in_child=True)
+    monkeypatch.setattr(dateline.snapshot, "BESIDE_FILES", 0)
+    rewrite(site / "content/a.md", "Second paragraph, first.", "Second paragraph, checked here.")
+    build(site)
+    assert plans == []
+    assert os.getpid() in checked_by(log)
+    assert len(checked_by(log)) == 2
+    assert "checked here" in page(site / "dist", "/news/2025/03/01/health-fair/").get_text()
     same_as_clean(site)
 
 
@@ -192,10 +250,14 @@ PLANNED: dict[str, Callable[[Path], None]] = {
 
 
 @pytest.mark.parametrize("change", sorted(PLANNED))
-def test_any_other_change_plans_the_site(site: Path, plans: list[int], change: str) -> None:
+def test_any_other_change_plans_the_site(
+    site: Path, plans: list[int], change: str, checks: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     PLANNED[change](site)
+    reads = count_calls(monkeypatch, dateline.snapshot, "_read_loads")
     build(site)
     assert plans == [1]
+    assert reads == [1]  # what restoring read of the last plan's loads, planning takes
     same_as_clean(site)
     if change in ("template", "config"):  # written just now: no plan is kept until they age
         age(site)

@@ -216,9 +216,11 @@ def build_site(
                 if reuse and kept is not None and stamp
                 else None
             )
-            plan = _restored_plan(found, now) if found is not None else None
+            outcome = _restored_plan(found, now) if found is not None else None
+            plan = outcome[0] if outcome is not None else None
             replay, keep = plan is not None, None
             if plan is None:
+                read = outcome[1] if outcome is not None else None
                 plan = plan_build(
                     root,
                     now=now,
@@ -226,7 +228,9 @@ def build_site(
                     overrides=overrides,
                     use_cache=use_cache,
                     jobs=jobs,
-                    earlier=partial(snapshot.earlier_loads, kept, stamp.frame)
+                    earlier=(lambda _cache: read)  # read already, while restoring
+                    if read is not None
+                    else partial(snapshot.earlier_loads, kept, stamp.frame)
                     if reuse and kept is not None and stamp
                     else None,
                 )
@@ -250,16 +254,20 @@ def build_site(
         return attempt(reuse=False)
 
 
-def _restored_plan(found: snapshot.Kept, now: dt.datetime) -> SitePlan | None:
-    """The last full build's plan when only bodies changed since (snapshot.py), else None."""
-    restored = snapshot.restore(
+def _restored_plan(
+    found: snapshot.Kept, now: dt.datetime
+) -> tuple[SitePlan | None, Mapping[str, tuple[str, Loaded]] | None]:
+    """The last full build's plan when only bodies changed since (snapshot.py), else None
+    and the last plan's loads if restoring read them (the full build takes them)."""
+    outcome = snapshot.restore(
         found, now=now, cache=ContentCache.for_site(found.config), identity=shown_identity
     )
+    restored = outcome.restored
     if restored is None:
-        return None
+        return None, outcome.earlier
     catalogues, _notes = load_catalogues(restored.config, locale_dirs(restored.config))
     return SitePlan(restored.config, restored.archives[0], restored.artifacts,
-                    restored.diagnostics, restored.archives, catalogues, restored.embargo)  # fmt: skip
+                    restored.diagnostics, restored.archives, catalogues, restored.embargo), None  # fmt: skip
 
 
 def _snapshot_saver(

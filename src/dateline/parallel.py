@@ -12,10 +12,14 @@ pickled; where fork is missing the serial path runs.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
@@ -194,3 +198,56 @@ def run_all(
     """`[function(u) for u in units]` after `setup(*setup_args)`, in up to `jobs` processes."""
     with Workers(jobs=jobs, total=len(units), setup=setup, setup_args=setup_args) as workers:
         return list(workers.map(function, units))
+
+
+@contextmanager
+def beside(
+    work: Callable[[], bytes], *, enabled: bool = True
+) -> Iterator[Callable[[], bytes | None]]:
+    """Run `work` in a forked child while this process goes on with its own part.
+
+    Gives a function that waits for the child's bytes: None when there was no child or it
+    failed, and the caller does the work itself. Forked only on Linux while this process
+    has a single thread (a `dateline build`): fork copies the calling thread alone, and a
+    lock another thread held would stay locked in the child (`serve` goes without).
+    A child not waited for is killed when the block ends.
+    """
+    if not (enabled and sys.platform == "linux" and threading.active_count() == 1):
+        yield lambda: None
+        return
+    reading, writing = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(reading)
+        os.close(writing)
+        yield lambda: None
+        return
+    if pid == 0:  # the child: its bytes into the pipe, then out, running nothing of ours
+        code = 1
+        try:
+            os.close(reading)
+            with open(writing, "wb") as stream:  # noqa: PTH123 - a file descriptor
+                stream.write(work())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(writing)
+    waited: list[bytes | None] = []
+
+    def result() -> bytes | None:
+        if not waited:
+            with open(reading, "rb") as stream:  # noqa: PTH123 - a file descriptor
+                data = stream.read()
+            status = os.waitpid(pid, 0)[1]
+            waited.append(data if os.waitstatus_to_exitcode(status) == 0 else None)
+        return waited[0]
+
+    try:
+        yield result
+    finally:
+        if not waited:
+            os.close(reading)
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)

@@ -105,3 +105,64 @@ def test_units_are_handed_out_at_most_a_window_ahead(
                 time.sleep(0.2)  # the worker could run far ahead now, if it were let
                 started = len(LOG[0].read_text(encoding="utf-8").split())
                 assert started <= consumed + 24 + 4, (consumed, started)
+
+
+# --- parallel.beside: one piece of work in a forked child --------------------------------------
+
+
+def _no_children_left() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork only")
+def test_beside_runs_the_work_in_a_child_and_hands_over_its_bytes() -> None:
+    with parallel.beside(lambda: str(os.getpid()).encode()) as result:
+        here = os.getpid()
+        found = result()
+    assert found is not None
+    assert int(found) != here
+    assert result() == found  # waited for once
+    assert _no_children_left()
+
+
+def test_beside_gives_none_when_the_child_fails_or_is_not_wanted() -> None:
+    def fails() -> bytes:
+        raise ValueError("in the child")
+
+    with parallel.beside(fails) as result:
+        assert result() is None
+    with parallel.beside(lambda: b"never forked", enabled=False) as result:
+        assert result() is None
+    assert _no_children_left()
+
+
+def test_beside_does_not_fork_beside_other_threads() -> None:
+    """`serve` builds beside its server threads: a forked child could inherit a held lock."""
+    import threading
+
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait)
+    thread.start()
+    try:
+        with parallel.beside(lambda: b"forked") as result:
+            assert result() is None
+    finally:
+        release.set()
+        thread.join()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork only")
+def test_a_child_not_waited_for_is_stopped_when_the_block_ends() -> None:
+    def sleeps() -> bytes:
+        time.sleep(60)
+        return b"too late"
+
+    started = time.monotonic()
+    with pytest.raises(RuntimeError), parallel.beside(sleeps):
+        raise RuntimeError("the parent's own part failed")
+    assert time.monotonic() - started < 10
+    assert _no_children_left()
