@@ -216,11 +216,9 @@ def build_site(
                 if reuse and kept is not None and stamp
                 else None
             )
-            outcome = _restored_plan(found, now) if found is not None else None
-            plan = outcome[0] if outcome is not None else None
+            plan, read = _restored_plan(found, now) if found is not None else (None, None)
             replay, keep = plan is not None, None
             if plan is None:
-                read = outcome[1] if outcome is not None else None
                 plan = plan_build(
                     root,
                     now=now,
@@ -228,12 +226,13 @@ def build_site(
                     overrides=overrides,
                     use_cache=use_cache,
                     jobs=jobs,
-                    earlier=(lambda _cache: read)  # read already, while restoring
+                    earlier=(lambda _cache: read or {})  # read already, while restoring
                     if read is not None
                     else partial(snapshot.earlier_loads, kept, stamp.frame)
                     if reuse and kept is not None and stamp
                     else None,
                 )
+                read = None  # 20,000 files' loads: planning took what it needed
                 if kept is not None:  # records are about to change: the old plan is stale
                     snapshot.drop(kept)
                 keep = _snapshot_saver(kept, stamp, plan, found.files if found else {})

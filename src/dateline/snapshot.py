@@ -363,7 +363,9 @@ def restore(
     return Outcome(Restored(config, archives, artifacts, diagnostics, kept.embargo))
 
 
-BESIDE_FILES = 2000  # content files from which `restore` checks them in a forked child
+# Content files from which `restore` checks them in a forked child: at 4,000 the fork and
+# its page faults cost what the overlap saves (0.57 s against 0.54), at 20,000 it saves 0.14 s.
+BESIDE_FILES = 8000
 
 
 def _changes(
