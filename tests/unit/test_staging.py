@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from hashlib import sha256
 from pathlib import Path
 
@@ -81,3 +82,26 @@ def test_any_sequence_of_writes_leaves_the_last_of_each(
         found = files(staging.path)
         found.pop(MANIFEST, None)
         assert found == expected(kept + writes)
+
+
+@pytest.mark.parametrize("data", [b"new", b"a longer text than before", b""])
+def test_a_file_the_output_shares_is_replaced_never_written_through(
+    tmp_path: Path, data: bytes
+) -> None:
+    """The build before last shares unchanged files with the output (hard links): writing
+    over one in place would change the live site before the swap, and leave the kept copy
+    disagreeing with its manifest. A file of its own may be written over (it is faster)."""
+    out = tmp_path / "dist"
+    previous_build(out, [("shared.html", b"the live page"), ("own.html", b"an older page")])
+    out.mkdir()
+    os.link(previous_path(out) / "shared.html", out / "shared.html")
+    (out / "own.html").write_bytes(b"the live version")  # another inode, as a rewritten page
+    staging = Staging(out)
+    for relative in ("shared.html", "own.html"):
+        staging.write(relative, data)
+    assert (out / "shared.html").read_bytes() == b"the live page"
+    assert (out / "own.html").read_bytes() == b"the live version"
+    found = files(staging.path)
+    found.pop(MANIFEST, None)
+    assert found == {"shared.html": data, "own.html": data}
+    assert (staging.path / "shared.html").stat().st_ino != (out / "shared.html").stat().st_ino
