@@ -7,6 +7,7 @@ reused plan that shows one stale byte fails.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -21,10 +22,12 @@ from typing import Any
 import pytest
 
 import dateline.build
+import dateline.cache
 import dateline.parallel
 import dateline.snapshot
 from dateline.cache import CACHE_DIR, ContentCache
 from dateline.errors import BuildError
+from dateline.model import Article
 from tests.conftest import NOW, MakeSite, age, article_md, build, count_calls, page
 from tests.test_incremental import tree
 
@@ -457,6 +460,44 @@ def test_a_full_build_takes_unchanged_files_signatures_from_the_last_plan(
     build(site)
     assert plans == [1, 1]
     same_as_clean(site)
+
+
+def test_a_full_build_takes_unchanged_articles_identities_from_the_last_plan(
+    site: Path, plans: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fingerprinting every page starts from each article's `shown_identity`; an article
+    of a file that did not change keeps the one the last full build computed (kept with
+    its loads), so only the new article and the draft (in no archive) are read again."""
+    seen: list[str] = []
+    real = dateline.cache.shown_identity
+
+    def noting(article: Article) -> str:
+        seen.append(article.title)
+        return real(article)
+
+    monkeypatch.setattr(dateline.cache, "shown_identity", noting)
+    _add(site)
+    build(site)
+    assert plans == [1]
+    assert set(seen) <= {"Floods", "Draft notes"}
+    assert "Floods" in seen
+    same_as_clean(site)  # and the page fingerprints taken were right: a title edit shows
+    seen.clear()
+    _title(site)
+    build(site)
+    assert "Health fair opens" in seen
+    same_as_clean(site)
+
+
+def test_identities_are_taken_only_for_the_very_articles_they_were_kept_with(site: Path) -> None:
+    plan = next((site / CACHE_DIR).glob("plan-*.pickle"))
+    with plan.open("rb") as stream:  # the frame it was made under: the head's
+        frame = dateline.snapshot._Unpickler(stream, None).load()["frame"]
+    kept = dateline.snapshot.earlier_loads(plan, frame, ContentCache(None, ""))
+    articles = [a for _digest, (found, _d) in kept.files.values() for a in found]
+    assert set(kept.known(articles)) == {a.path for a in articles}
+    copies = [dataclasses.replace(a) for a in articles]  # equal, but loaded afresh
+    assert kept.known(copies) == {}
 
 
 def cached_entries(root: Path) -> int:

@@ -24,7 +24,6 @@ from dateline.cache import (
     PRUNE_EVERY,
     ContentCache,
     Fingerprints,
-    Loaded,
     PageRecords,
     RecordedFingerprints,
     cache_dir,
@@ -84,6 +83,7 @@ class SitePlan:
     embargo: dt.datetime | None = None  # when the first held-back (future-dated) article is due
     loaded: LoadResult | None = None  # every article and loading diagnostic (for snapshot.py)
     sources: Mapping[str, str] = field(default_factory=dict)  # content file → digest (cache only)
+    identities: Mapping[str, tuple[Article, str]] = field(default_factory=dict)  # Earlier.known
 
 
 def plan_build(
@@ -94,7 +94,7 @@ def plan_build(
     overrides: Mapping[str, object] | None = None,
     use_cache: bool = False,
     jobs: int | None = None,
-    earlier: Callable[[ContentCache], Mapping[str, tuple[str, Loaded]]] | None = None,
+    earlier: Callable[[ContentCache], snapshot.Earlier] | None = None,
     loaded: LoadResult | None = None,
 ) -> SitePlan:
     """Stages 0–3. Raises ConfigError or BuildError (with every content error found).
@@ -115,9 +115,10 @@ def plan_build(
     cache = ContentCache.for_site(config, enabled=use_cache)
     # the last plan's loads, unless it is time to read the whole cache and prune it
     reuse = earlier is not None and use_cache and cache.unpruned < PRUNE_EVERY
+    kept = earlier(cache) if earlier and reuse else None
     if loaded is None:
         loaded = load_site(config, cache=cache, jobs=jobs or default_jobs(),
-                           earlier=earlier(cache) if earlier and reuse else None)  # fmt: skip
+                           earlier=kept.files if kept else None)  # fmt: skip
     if any(d.is_error for d in loaded.diagnostics):
         raise BuildError(loaded.diagnostics)
     articles = publishable(loaded.articles, now=now, drafts=drafts)
@@ -154,7 +155,8 @@ def plan_build(
         else min((a.date for a in loaded.articles if not a.draft and a.date > now), default=None)
     )
     return SitePlan(config, archives[0], artifacts, diagnostics, archives, catalogues, embargo,
-                    loaded, cache.digests() if use_cache else {})  # fmt: skip
+                    loaded, cache.digests() if use_cache else {},
+                    kept.known(loaded.articles) if kept else {})  # fmt: skip
 
 
 def language_archive(
@@ -226,7 +228,9 @@ def build_site(
                     overrides=overrides,
                     use_cache=use_cache,
                     jobs=jobs,
-                    earlier=(lambda _cache: read or {})  # read already, while restoring
+                    earlier=(
+                        lambda _cache: read or snapshot.Earlier({}, {})
+                    )  # read while restoring
                     if read is not None
                     else partial(snapshot.earlier_loads, kept, stamp.frame)
                     if reuse and kept is not None and stamp
@@ -255,7 +259,7 @@ def build_site(
 
 def _restored_plan(
     found: snapshot.Kept, now: dt.datetime
-) -> tuple[SitePlan | None, Mapping[str, tuple[str, Loaded]] | None]:
+) -> tuple[SitePlan | None, snapshot.Earlier | None]:
     """The last full build's plan when only bodies changed since (snapshot.py), else None
     and the last plan's loads if restoring read them (the full build takes them)."""
     outcome = snapshot.restore(
@@ -292,6 +296,7 @@ def _snapshot_saver(
             frame=stamp.frame,
             sources_digests=plan.sources,
             loads=files,
+            identity=fingerprints.identity,
             signatures={
                 relative: known[relative][1]
                 if relative in known and known[relative][0] == digest
@@ -376,7 +381,9 @@ def _render_and_write(
     articles = [a for archive in plan.archives for a in archive.articles]
     site = site_fingerprint(plan.config, plan.archives, make_envs(), locale_dirs(plan.config))
     fingerprints = (
-        RecordedFingerprints(site, articles, records) if replay else Fingerprints(site, articles)
+        RecordedFingerprints(site, articles, records)
+        if replay
+        else Fingerprints(site, articles, known=plan.identities)
     )
     cards = CardCache(root if use_cache else None, site, out, fingerprints.identity)
     saved: list[bool] = []  # whether the side job wrote the plan for the next build

@@ -573,15 +573,29 @@ class Fingerprints:
 
     costly = True  # each page's digest is computed (about 20 µs), not looked up
 
-    def __init__(self, site: str, articles: Iterable[Article] = (), *, encode: bool = True) -> None:
+    def __init__(
+        self,
+        site: str,
+        articles: Iterable[Article] = (),
+        *,
+        encode: bool = True,
+        known: Mapping[str, tuple[Article, str]] | None = None,
+    ) -> None:
+        """`known`: identities computed by the last build, by article path, each with the
+        article object it belongs to (`snapshot.Earlier.known`): taken, not recomputed."""
         self.site = site  # templates, config, code: everything every page depends on
         self._memo: dict[int, str] = {}
         self._keep: list[object] = []  # keeps memoised objects alive, so ids stay unique
         self._fields: dict[type, tuple[str, ...]] = {}
         self.bodies: dict[str, str] = {}  # article path → digest of its body, as now
         self._paths: dict[str, list[str]] = {}  # body digest → paths of the articles with it
+        known = known or {}
         for article in articles:  # known up front, a listing's articles encode in one C loop
-            if encode:
+            mine = known.get(article.path)
+            if mine is not None and mine[0] is article:
+                self._memo[id(article)] = mine[1]
+                self._keep.append(article)
+            elif encode:
                 self._encode(article)
             self.bodies[article.path] = article.body.digest
             self._paths.setdefault(article.body.digest, []).append(article.path)
