@@ -13,6 +13,8 @@ Two records, both JSON or plain text (readable, no code runs when they are loade
   rebuild reads only the bodies of the pages it renders again. A body file is one
   JSON line (each body's place in the file) and the texts after it, so a body is
   read by itself: a process no longer holds every body of the shards it touched.
+  Each file's size, mtime and digest (what spares reading it) are kept in 32
+  `files-NN.json` shards by path, under `content.json`'s key: an edit rewrites one.
 - page records: for each output file, the fingerprint of what it showed (its
   artifact's data, the templates, the site-wide values) and the sha256 of the
   bytes written, and the bodies it read. A page is skipped only when its fingerprint
