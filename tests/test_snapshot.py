@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
+import io
 import json
 import os
 import pickle
@@ -162,6 +164,35 @@ def test_a_child_that_fails_to_check_leaves_the_check_to_the_build(
     assert len(checked_by(log)) == 2
     assert "checked here" in page(site / "dist", "/news/2025/03/01/health-fair/").get_text()
     same_as_clean(site)
+
+
+def test_a_child_whose_answer_does_not_read_back_leaves_the_check_to_the_build(
+    site: Path, plans: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dateline.snapshot, "_pickled", lambda work: b"not a pickle")
+    monkeypatch.setattr(dateline.snapshot, "BESIDE_FILES", 0)
+    rewrite(site / "content/a.md", "Second paragraph, first.", "Second paragraph, read here.")
+    build(site)
+    assert plans == []
+    assert "read here" in page(site / "dist", "/news/2025/03/01/health-fair/").get_text()
+    same_as_clean(site)
+
+
+def test_a_loads_shard_holding_something_else_is_passed_over(tmp_path: Path) -> None:
+    """A shard whose digest holds but whose entry is not (articles, diagnostics): that
+    file is left out (so the plan is not restored), never a crash."""
+    plan = tmp_path / "plan-x.pickle"
+    body = io.BytesIO()
+    dateline.snapshot._pickler(body).dump({"content/a.md": ("not loads", [])})
+    head = {"format": dateline.snapshot.FORMAT, "frame": "f", "files": {"content/a.md": "d"},
+            "digest": hashlib.sha256(body.getbuffer()).hexdigest()}  # fmt: skip
+    shard = io.BytesIO()
+    dateline.snapshot._pickler(shard).dump(head)
+    shard.write(body.getbuffer())
+    number = dateline.snapshot._load_shard("content/a.md")
+    dateline.snapshot._loads_path(plan, number).write_bytes(shard.getvalue())
+    found = dateline.snapshot.earlier_loads(plan, "f", ContentCache(None, ""))
+    assert found.files == {}
 
 
 def _lead(root: Path) -> None:  # the lead is the summary and the description

@@ -307,7 +307,7 @@ def _read_loads(plan: Path, frame: str, cache: ContentCache) -> Earlier:
             continue
         for relative, digest in shard[0].items():
             entry = loads.get(relative)
-            if not (isinstance(entry, tuple) and len(entry) == 2):
+            if not (isinstance(entry, tuple) and len(entry) == 2 and _is_loaded(entry[0])):
                 continue
             loaded, identities = entry
             found.files[relative] = (digest, loaded)
@@ -384,7 +384,9 @@ def restore(
         with beside(partial(_pickled, check)) as checked:
             earlier = _read_loads(kept.path, kept.frame, cache)
             found = checked()
-        changed = check() if found is None else _unpickled(found, cache)
+        read, changed = _unpickled(found, cache)
+        if not read:
+            changed = check()
         if changed is None:
             return Outcome(None, earlier)
     expected = {relative: digest for relative, (digest, _signature) in known.items()}
@@ -432,10 +434,26 @@ def _pickled(work: Callable[[], object]) -> bytes:
     return buffer.getvalue()
 
 
-def _unpickled(data: bytes, cache: ContentCache) -> dict[str, Loaded] | None:
-    """A child's `_changes` (its bodies read through `cache`, where the child saved them)."""
-    found = _Unpickler(io.BytesIO(data), cache).load()
-    return found if isinstance(found, dict) else None
+def _unpickled(data: bytes | None, cache: ContentCache) -> tuple[bool, dict[str, Loaded] | None]:
+    """(True, a child's `_changes`), its bodies read through `cache` (where the child saved
+    them); (False, None) when the child gave nothing that reads back: check here."""
+    if data is None:
+        return False, None
+    try:
+        found = _Unpickler(io.BytesIO(data), cache).load()
+    except Exception:
+        return False, None
+    return (True, found) if found is None or isinstance(found, dict) else (False, None)
+
+
+def _is_loaded(value: object) -> bool:
+    """An (articles, diagnostics) pair, as a shard holds for each file."""
+    return (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and isinstance(value[0], list)
+        and isinstance(value[1], list)
+    )
 
 
 def _lines(loaded: Loaded) -> list[int | None]:
