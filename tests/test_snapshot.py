@@ -58,6 +58,13 @@ def log_checks(monkeypatch: pytest.MonkeyPatch, log: Path, *, fail_in_child: boo
     monkeypatch.setattr(dateline.snapshot, "_changes", logged)
 
 
+def fork_in_tests(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Check in a forked child however small the site, and although earlier tests left
+    threads behind (Playwright's, a server's), as a `dateline build` of a big archive does."""
+    monkeypatch.setattr(dateline.snapshot, "BESIDE_FILES", 0)
+    monkeypatch.setattr(dateline.parallel, "_single_threaded", lambda: True)
+
+
 def checked_by(log: Path) -> set[int]:
     return {int(line) for line in log.read_text(encoding="utf-8").split()}
 
@@ -72,7 +79,7 @@ def checks(
     log.touch()
     log_checks(monkeypatch, log)
     if request.param == "in a child":
-        monkeypatch.setattr(dateline.snapshot, "BESIDE_FILES", 0)
+        fork_in_tests(monkeypatch)
     yield
     found = checked_by(log)
     assert found, "no build restored a plan"
@@ -156,7 +163,7 @@ def test_a_child_that_fails_to_check_leaves_the_check_to_the_build(
     log = tmp_path / "checked-by"
     log.touch()
     log_checks(monkeypatch, log, fail_in_child=True)
-    monkeypatch.setattr(dateline.snapshot, "BESIDE_FILES", 0)
+    fork_in_tests(monkeypatch)
     rewrite(site / "content/a.md", "Second paragraph, first.", "Second paragraph, checked here.")
     build(site)
     assert plans == []
@@ -170,7 +177,7 @@ def test_a_child_whose_answer_does_not_read_back_leaves_the_check_to_the_build(
     site: Path, plans: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(dateline.snapshot, "_pickled", lambda work: b"not a pickle")
-    monkeypatch.setattr(dateline.snapshot, "BESIDE_FILES", 0)
+    fork_in_tests(monkeypatch)
     rewrite(site / "content/a.md", "Second paragraph, first.", "Second paragraph, read here.")
     build(site)
     assert plans == []

@@ -200,6 +200,10 @@ def run_all(
         return list(workers.map(function, units))
 
 
+def _single_threaded() -> bool:
+    return threading.active_count() == 1
+
+
 @contextmanager
 def beside(
     work: Callable[[], bytes], *, enabled: bool = True
@@ -212,7 +216,7 @@ def beside(
     lock another thread held would stay locked in the child (`serve` goes without).
     A child not waited for is killed when the block ends.
     """
-    if not (enabled and sys.platform == "linux" and threading.active_count() == 1):
+    if not (enabled and sys.platform == "linux" and _single_threaded()):
         yield lambda: None
         return
     reading, writing = os.pipe()

@@ -110,34 +110,47 @@ def test_units_are_handed_out_at_most_a_window_ahead(
 # --- parallel.beside: one piece of work in a forked child --------------------------------------
 
 
-def _no_children_left() -> bool:
+@pytest.fixture
+def forking(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fork even though earlier tests left threads behind (Playwright's, a server's): the
+    children here run only the work given, which takes none of their locks."""
+    monkeypatch.setattr(parallel, "_single_threaded", lambda: True)
+
+
+def gone(pid: int) -> bool:
+    """True once the process has exited and been reaped (a zombie still answers kill 0)."""
     try:
-        os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
+        os.kill(pid, 0)
+    except ProcessLookupError:
         return True
     return False
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork only")
-def test_beside_runs_the_work_in_a_child_and_hands_over_its_bytes() -> None:
+def test_beside_runs_the_work_in_a_child_and_hands_over_its_bytes(forking: None) -> None:
     with parallel.beside(lambda: str(os.getpid()).encode()) as result:
         here = os.getpid()
         found = result()
     assert found is not None
     assert int(found) != here
     assert result() == found  # waited for once
-    assert _no_children_left()
+    assert gone(int(found))
 
 
-def test_beside_gives_none_when_the_child_fails_or_is_not_wanted() -> None:
+def test_beside_gives_none_when_the_child_fails_or_is_not_wanted(
+    forking: None, tmp_path: Path
+) -> None:
+    noted = tmp_path / "pid"
+
     def fails() -> bytes:
+        noted.write_text(str(os.getpid()), encoding="utf-8")
         raise ValueError("in the child")
 
     with parallel.beside(fails) as result:
         assert result() is None
+    assert gone(int(noted.read_text(encoding="utf-8")))
     with parallel.beside(lambda: b"never forked", enabled=False) as result:
         assert result() is None
-    assert _no_children_left()
 
 
 def test_beside_does_not_fork_beside_other_threads() -> None:
@@ -156,13 +169,24 @@ def test_beside_does_not_fork_beside_other_threads() -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork only")
-def test_a_child_not_waited_for_is_stopped_when_the_block_ends() -> None:
+def test_a_child_not_waited_for_is_stopped_when_the_block_ends(
+    forking: None, tmp_path: Path
+) -> None:
+    noted = tmp_path / "pid"
+
     def sleeps() -> bytes:
+        noted.write_text(str(os.getpid()), encoding="utf-8")
         time.sleep(60)
         return b"too late"
 
+    def fails_beside() -> None:
+        with parallel.beside(sleeps):
+            while not noted.exists() or not noted.read_text(encoding="utf-8"):
+                time.sleep(0.01)
+            raise RuntimeError("the parent's own part failed")
+
     started = time.monotonic()
-    with pytest.raises(RuntimeError), parallel.beside(sleeps):
-        raise RuntimeError("the parent's own part failed")
+    with pytest.raises(RuntimeError):
+        fails_beside()
     assert time.monotonic() - started < 10
-    assert _no_children_left()
+    assert gone(int(noted.read_text(encoding="utf-8")))
