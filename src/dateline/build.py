@@ -262,9 +262,9 @@ def _restored_plan(
 ) -> tuple[SitePlan | None, snapshot.Earlier | None]:
     """The last full build's plan when only bodies changed since (snapshot.py), else None
     and the last plan's loads if restoring read them (the full build takes them)."""
-    outcome = snapshot.restore(
-        found, now=now, cache=ContentCache.for_site(found.config), identity=shown_identity
-    )
+    cache = ContentCache.for_site(found.config)
+    outcome = snapshot.restore(found, now=now, cache=cache, identity=shown_identity)
+    cache.bodies_only()  # the restored articles' (or the loads read') body store, no more
     restored = outcome.restored
     if restored is None:
         return None, outcome.earlier

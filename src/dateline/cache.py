@@ -193,6 +193,7 @@ class ContentCache:
         self._kept: list[tuple[str, str]] = []  # entries used, by file and digest (`keep`)
         self._stats_dirty: set[int] = set()  # stat shards to write (`files-NN.json`)
         self._head_dirty = False  # content.json: the key and `unpruned`
+        self._bodies_only = False  # see `bodies_only`
         self.unpruned = 0  # builds since unused entries were last dropped (`save(prune=False)`)
         self._body_places: dict[int, tuple[int, _Places]] = {}  # see `_body_index`
         self._recent_bodies: dict[str, str] = {}  # the feeds show the newest bodies again
@@ -311,6 +312,16 @@ class ContentCache:
             self._body_places.pop(number, None)
         raise BodyUnavailable(f"the build cache {self.folder} lost a rendered body")
 
+    def bodies_only(self) -> None:
+        """From here on this cache only reads bodies: its file index and entries go.
+
+        A restore's cache lives on as the body store of the articles it gave (through
+        rendering, and in the render worker's copy of this process): at 20,000 files its
+        index is 10-20 MB of the build's peak. It can no longer be saved.
+        """
+        self._bodies_only = True
+        self._stats, self._shards, self._used, self._kept = {}, {}, set(), []
+
     def resting(self, articles: list[Article]) -> list[Article]:
         """`articles` with the texts of their bodies left to this cache, once `save` has
         written them: a cold build then renders with no body held in memory but those of
@@ -395,7 +406,7 @@ class ContentCache:
         record pointing at something not yet written. `prune=False` (a build that read
         only some shards: snapshot.py) adds without forgetting anything.
         """
-        if self.folder is None:
+        if self.folder is None or self._bodies_only:
             return
         unpruned = 0 if prune else self.unpruned + 1
         if unpruned != self.unpruned:

@@ -114,3 +114,18 @@ def test_a_pruning_save_removes_body_files_of_the_former_format(tmp_path: Path) 
     ContentCache(tmp_path, KEY).save([], prune=True)
     assert not former.exists()
     assert [p.suffix for p in tmp_path.glob("bodies-*")] == [".txt"]
+
+
+def test_a_cache_kept_for_bodies_only_reads_them_and_never_writes(tmp_path: Path) -> None:
+    """A restore's cache lives on as its articles' body store, its file index dropped:
+    saving it then would write an empty index over the real one."""
+    texts = one_shard("Kept", 2)
+    digests = write_bodies(tmp_path, texts)
+    cache = ContentCache(tmp_path, KEY)
+    cache.remember_stat("content/a.md", Path(__file__).stat(), "0" * 64)
+    cache.bodies_only()
+    assert not cache.has_seen("content/a.md")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    cache.save(["content/a.md"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert [cache.read_body(d) for d in digests] == texts
