@@ -228,9 +228,7 @@ def build_site(
                     overrides=overrides,
                     use_cache=use_cache,
                     jobs=jobs,
-                    earlier=(
-                        lambda _cache: read or snapshot.Earlier({}, {})
-                    )  # read while restoring
+                    earlier=partial(_read_already, read)
                     if read is not None
                     else partial(snapshot.earlier_loads, kept, stamp.frame)
                     if reuse and kept is not None and stamp
@@ -255,6 +253,11 @@ def build_site(
     except BodyUnavailable:  # a cache file vanished under the build; nothing was swapped in
         clear_content_cache(root)
         return attempt(reuse=False)
+
+
+def _read_already(loads: snapshot.Earlier, _cache: ContentCache) -> snapshot.Earlier:
+    """`plan_build`'s `earlier` when restoring read the last plan's loads already."""
+    return loads
 
 
 def _restored_plan(

@@ -168,7 +168,7 @@ def three_strings(
 
 def write_shards(
     path_of: Callable[[int], Path],
-    shards: Mapping[int, Mapping[str, list[str]]],
+    shards: Mapping[int, Mapping[str, list[Any]]],
     head: Mapping[str, object],
     section: str,
 ) -> None:
@@ -178,6 +178,25 @@ def write_shards(
             _write_json(path_of(number), {**head, section: dict(sorted(entries.items()))})
         else:
             path_of(number).unlink(missing_ok=True)
+
+
+def write_dirty_shards(
+    path_of: Callable[[int], Path],
+    records: Mapping[str, list[Any]],
+    dirty: Iterable[int],
+    shard: Callable[[str], int],
+    head: Mapping[str, object],
+    section: str,
+) -> None:
+    """`write_shards` for the `dirty` shard numbers, each with every record that `shard`
+    puts in it (a shard no record is left in goes)."""
+    shards: dict[int, dict[str, list[Any]]] = {number: {} for number in dirty}
+    if shards:
+        for key, record in records.items():
+            found = shards.get(shard(key))
+            if found is not None:
+                found[key] = record
+    write_shards(path_of, shards, head, section)
 
 
 class ContentCache:
@@ -436,13 +455,8 @@ class ContentCache:
                 {"key": self.key, "entries": self._shards[number]},
             )
         if self._stats_dirty:
-            shards: dict[int, dict[str, list[Any]]] = {n: {} for n in self._stats_dirty}
-            for relative, record in self._stats.items():
-                found = shards.get(_stat_shard(relative))
-                if found is not None:
-                    found[relative] = record
-            for number, stats in sorted(shards.items()):
-                _write_json(self._stats_path(number), {"key": self.key, "files": stats})
+            write_dirty_shards(self._stats_path, self._stats, self._stats_dirty, _stat_shard,
+                               {"key": self.key}, "files")  # fmt: skip
             self._stats_dirty.clear()
             self._head_dirty = True  # a new key must name the shards written with it
         if self._head_dirty:
@@ -792,13 +806,8 @@ class PageRecords:
         if self.folder is None:
             return
         dirty = self._dirty | {_page_shard(k) for k in self.records.keys() - self.fresh.keys()}
-        shards: dict[int, dict[str, list[str]]] = {number: {} for number in dirty}
-        if dirty:
-            for relative, record in self.fresh.items():
-                found = shards.get(_page_shard(relative))
-                if found is not None:
-                    found[relative] = record
-        write_shards(self._shard_path, shards, {"format": FORMAT}, "pages")
+        write_dirty_shards(self._shard_path, self.fresh, dirty, _page_shard, {"format": FORMAT},
+                           "pages")  # fmt: skip
         (self.folder / f"{self.stem}.json").unlink(missing_ok=True)  # the unsharded file of old
         self.records = self.fresh
 

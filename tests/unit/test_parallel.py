@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -117,6 +117,25 @@ def forking(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "_single_threaded", lambda: True)
 
 
+def noting_pid(noted: Path, then: Callable[[], bytes]) -> Callable[[], bytes]:
+    """`then`, once the process running it (the child) has written its id to `noted`."""
+
+    def work() -> bytes:
+        noted.write_text(str(os.getpid()), encoding="utf-8")
+        return then()
+
+    return work
+
+
+def _raises() -> bytes:
+    raise ValueError("in the child")
+
+
+def _sleeps() -> bytes:
+    time.sleep(60)
+    return b"too late"
+
+
 def gone(pid: int) -> bool:
     """True once the process has exited and been reaped (a zombie still answers kill 0)."""
     try:
@@ -137,16 +156,12 @@ def test_beside_runs_the_work_in_a_child_and_hands_over_its_bytes(forking: None)
     assert gone(int(found))
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork only")
 def test_beside_gives_none_when_the_child_fails_or_is_not_wanted(
     forking: None, tmp_path: Path
 ) -> None:
     noted = tmp_path / "pid"
-
-    def fails() -> bytes:
-        noted.write_text(str(os.getpid()), encoding="utf-8")
-        raise ValueError("in the child")
-
-    with parallel.beside(fails) as result:
+    with parallel.beside(noting_pid(noted, _raises)) as result:
         assert result() is None
     assert gone(int(noted.read_text(encoding="utf-8")))
     with parallel.beside(lambda: b"never forked", enabled=False) as result:
@@ -174,13 +189,8 @@ def test_a_child_not_waited_for_is_stopped_when_the_block_ends(
 ) -> None:
     noted = tmp_path / "pid"
 
-    def sleeps() -> bytes:
-        noted.write_text(str(os.getpid()), encoding="utf-8")
-        time.sleep(60)
-        return b"too late"
-
     def fails_beside() -> None:
-        with parallel.beside(sleeps):
+        with parallel.beside(noting_pid(noted, _sleeps)):
             while not noted.exists() or not noted.read_text(encoding="utf-8"):
                 time.sleep(0.01)
             raise RuntimeError("the parent's own part failed")
